@@ -1,0 +1,1 @@
+"""ReplyScreen application layer: configuration and the command line."""
