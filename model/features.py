@@ -1,0 +1,286 @@
+"""Turn a request and its replies into per-reply views and feature vectors.
+
+Everything the encoder has to do for a thread happens in ONE batched `embed` call: the request,
+each reply text and each attachment page are encoded once, and sentence vectors come from pooling
+the same forward pass (no extra encoder work for evidence). That keeps screening close to the
+encoder-only floor.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from model.attachments import AttachmentError, AttachmentLimits, extract_pages, is_deck_filename
+from model.encoder import Embedded, Encoder
+from model.prototypes import CONCEPTS, PROTOTYPES
+from model.text import Analysis, Span, TextProcessor
+from model.types import Reply, Request
+
+# Encoding beyond this many characters of one text adds cost but no signal for a chat reply;
+# flags and lexical features still see the whole text.
+MAX_ENCODED_CHARS = 12_000
+MAX_PAGE_CHARS = 4_000
+MAX_SPANS_PER_TEXT = 120
+
+_DECK_LINK = re.compile(r"\.(pdf|pptx?|key|docx?)\b|docs\.google\.com/presentation|/slides?\b|slideshare|pitch\.com",
+                        re.IGNORECASE)
+_RESULT_NUMBER = re.compile(r"\d+([.,]\d+)?\s*(%|x|х|раз|k|к|тыс|млн|mln|m\b|ms|мс|сек|дн|час|мес|недел|month|week|day|hour)",
+                            re.IGNORECASE)
+_SIGNOFF = re.compile(r"^\s*(—|--|–|с уважением|best regards|regards|kind regards|cheers|мы на связи|مع التحية|تحياتي)",
+                      re.IGNORECASE)
+_PHONE = re.compile(r"\+?\d[\d\s()\-]{8,}\d")
+
+LEXICONS: tuple[str, ...] = (
+    "lead_begging", "decline", "closed_ack", "generic_pitch", "see_site", "attachment_pointer", "case_markers",
+)
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "sim_text", "sim_sent_max", "sim_sent_top2", "sim_page_max", "sim_page_sent_max", "sim_best",
+    "sim_best_margin",
+    "lemma_coverage",
+    "log_own_words", "log_content_words", "n_sentences_log", "has_greeting", "n_urls", "has_url_outside_signature",
+    "has_attachment", "log_pages", "deck_link", "has_deck", "pointer_page_sim", "result_numbers",
+    "question_marks", "is_after_close",
+    *(f"lex_{name}" for name in LEXICONS),
+    *(f"proto_{name}" for name in CONCEPTS),
+)
+FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+
+@dataclass(frozen=True)
+class Page:
+    attachment: str
+    number: int  # 1-based, as people count pages
+    text: str
+
+
+@dataclass
+class ReplyView:
+    """Everything computed about one reply; features, flags, evidence and suggestions read from it."""
+
+    reply: Reply
+    analysis: Analysis
+    pages: list[Page]
+    page_analyses: list[Analysis]
+    attachment_errors: list[dict]
+    text_embedding: Embedded | None = None
+    page_embeddings: list[Embedded] = field(default_factory=list)
+    content_words: int = 0
+    url_outside_signature: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class RequestView:
+    request: Request
+    analysis: Analysis
+    vector: np.ndarray
+
+
+def _cos(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    if matrix.size == 0:
+        return np.zeros(0, dtype=np.float32)
+    return matrix @ vector
+
+
+class Featurizer:
+    """Holds the encoder, the text processor and the concept prototypes' embeddings."""
+
+    def __init__(self, encoder: Encoder, text: TextProcessor | None = None,
+                 limits: AttachmentLimits = AttachmentLimits()) -> None:
+        self.encoder = encoder
+        self.text = text or TextProcessor()
+        self.limits = limits
+        self._concepts = {name: encoder.encode(list(PROTOTYPES[name])) for name in CONCEPTS}
+
+    # ---- preparation ---------------------------------------------------------------------------
+
+    def _pages(self, reply: Reply) -> tuple[list[Page], list[dict]]:
+        pages: list[Page] = []
+        errors: list[dict] = []
+        for attachment in reply.attachments:
+            if attachment.pages is not None:
+                texts = list(attachment.pages)[: self.limits.max_pages]
+            elif attachment.content is not None:
+                try:
+                    texts = extract_pages(attachment.filename, attachment.content, self.limits)
+                except AttachmentError as error:
+                    errors.append({"attachment": attachment.filename, "code": error.code, "message": str(error)})
+                    continue
+            else:
+                texts = []
+            pages.extend(Page(attachment.filename, i + 1, t[:MAX_PAGE_CHARS]) for i, t in enumerate(texts))
+        return pages, errors
+
+    def prepare(self, request: Request, replies: Sequence[Reply]) -> tuple[RequestView, list[ReplyView]]:
+        request_analysis = self.text.analyze(request.text)
+        views: list[ReplyView] = []
+        for reply in replies:
+            pages, errors = self._pages(reply)
+            analysis = self.text.analyze(reply.text)
+            page_analyses = [self.text.analyze(page.text, lang=None) for page in pages]
+            view = ReplyView(reply, analysis, pages, page_analyses, errors)
+            view.url_outside_signature, view.content_words = _content_outside_signature(analysis)
+            views.append(view)
+
+        texts: list[str] = [request.text[:MAX_ENCODED_CHARS]]
+        spans: list[list[tuple[int, int]]] = [[]]
+        for view in views:
+            texts.append(view.reply.text[:MAX_ENCODED_CHARS])
+            spans.append(_sentence_spans(view.analysis))
+            for page, page_analysis in zip(view.pages, view.page_analyses):
+                texts.append(page.text)
+                spans.append(_sentence_spans(page_analysis))
+        embedded = self.encoder.embed(texts, spans)
+        cursor = 1
+        for view in views:
+            view.text_embedding = embedded[cursor] if view.reply.text.strip() else None
+            cursor += 1
+            view.page_embeddings = embedded[cursor: cursor + len(view.pages)]
+            cursor += len(view.pages)
+        return RequestView(request, request_analysis, embedded[0].vector), views
+
+    # ---- features ------------------------------------------------------------------------------
+
+    def features(self, request: RequestView, view: ReplyView) -> np.ndarray:
+        r = request.vector
+        sent_sims = _cos(view.text_embedding.spans, r) if view.text_embedding is not None else np.zeros(0)
+        sim_text = float(view.text_embedding.vector @ r) if view.text_embedding is not None else 0.0
+        page_sims = np.array([float(e.vector @ r) for e in view.page_embeddings]) if view.page_embeddings else np.zeros(0)
+        page_sent_sims = np.concatenate([_cos(e.spans, r) for e in view.page_embeddings]) \
+            if view.page_embeddings else np.zeros(0)
+        sent_max = float(sent_sims.max()) if sent_sims.size else sim_text
+        top2 = float(np.sort(sent_sims)[-2:].mean()) if sent_sims.size else sim_text
+        page_max = float(page_sims.max()) if page_sims.size else 0.0
+        page_sent_max = float(page_sent_sims.max()) if page_sent_sims.size else 0.0
+        best = max(sim_text, sent_max, page_max, page_sent_max)
+
+        analysis = view.analysis
+        n_pages = len(view.pages)
+        has_deck = bool(view.reply.attachments) or bool(_DECK_LINK.search(view.reply.text))
+        values: dict[str, float] = {
+            "sim_text": sim_text,
+            "sim_sent_max": sent_max,
+            "sim_sent_top2": top2,
+            "sim_page_max": page_max,
+            "sim_page_sent_max": page_sent_max,
+            "sim_best": best,
+            "sim_best_margin": best - sim_text,
+            "lemma_coverage": _lemma_coverage(request.analysis, [analysis, *view.page_analyses]),
+            "log_own_words": math.log1p(analysis.own_word_count()),
+            "log_content_words": math.log1p(view.content_words),
+            "n_sentences_log": math.log1p(len(analysis.sentences)),
+            "has_greeting": float(bool(analysis.greetings)),
+            "n_urls": float(min(len(analysis.urls), 5)),
+            "has_url_outside_signature": float(bool(view.url_outside_signature)),
+            "has_attachment": float(bool(view.reply.attachments)),
+            "log_pages": math.log1p(n_pages),
+            "deck_link": float(bool(_DECK_LINK.search(view.reply.text))),
+            "has_deck": float(has_deck),
+            "pointer_page_sim": _pointer_page_sim(view),
+            "result_numbers": float(min(len(_RESULT_NUMBER.findall(view.reply.text)), 5)),
+            "question_marks": float(min(view.reply.text.count("?"), 5)),
+            "is_after_close": float(is_after_close(request.request, view.reply)),
+        }
+        for name in LEXICONS:
+            values[f"lex_{name}"] = float(min(len(self.text.phrase_spans(analysis, name)), 5))
+        for name in CONCEPTS:
+            values[f"proto_{name}"] = self.concept_similarity(view, name)
+        return np.array([values[name] for name in FEATURE_NAMES], dtype=np.float64)
+
+    def concept_similarity(self, view: ReplyView, concept: str) -> float:
+        """Best match between any sentence of the reply text and the concept's paraphrases."""
+        if view.text_embedding is None:
+            return 0.0
+        vectors = view.text_embedding.spans if view.text_embedding.spans.size else view.text_embedding.vector[None, :]
+        return float((vectors @ self._concepts[concept].T).max())
+
+    def best_concept_sentence(self, view: ReplyView, concept: str) -> Span | None:
+        if view.text_embedding is None or not view.text_embedding.spans.size:
+            return None
+        sims = (view.text_embedding.spans @ self._concepts[concept].T).max(axis=1)
+        sentences = _encoded_sentences(view.analysis)
+        return sentences[int(sims.argmax())] if sentences else None
+
+    def thread_features(self, request: Request, replies: Sequence[Reply]) -> tuple[np.ndarray, RequestView, list[ReplyView]]:
+        request_view, views = self.prepare(request, replies)
+        matrix = np.vstack([self.features(request_view, v) for v in views]) if views else \
+            np.zeros((0, len(FEATURE_NAMES)))
+        return matrix, request_view, views
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+def is_after_close(request: Request, reply: Reply) -> bool:
+    return bool(request.closed_at and reply.sent_at and reply.sent_at > request.closed_at)
+
+
+def _encoded_sentences(analysis: Analysis) -> list[Span]:
+    return [s for s in analysis.sentences if s.start < MAX_ENCODED_CHARS][:MAX_SPANS_PER_TEXT]
+
+
+def _sentence_spans(analysis: Analysis) -> list[tuple[int, int]]:
+    return [(s.start, min(s.end, MAX_ENCODED_CHARS)) for s in _encoded_sentences(analysis)]
+
+
+def _content_outside_signature(analysis: Analysis) -> tuple[list[Span], int]:
+    """URLs that are not in a trailing signature block, and the count of words that carry content.
+
+    A signature is the trailing run of short lines (name, company, site, phone) after the message
+    body, or anything after a sign-off marker. Greeting words are not content either.
+    """
+    text = analysis.text
+    lines = text.splitlines(keepends=True)
+    offsets, position = [], 0
+    for line in lines:
+        offsets.append(position)
+        position += len(line)
+    signature_start = len(text)
+    body_words_before = 0
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        words = [w for w in analysis.words if offsets[index] <= w.start < offsets[index] + len(line)]
+        short = len(words) <= 6
+        contact_like = any(offsets[index] <= u.start < offsets[index] + len(line) for u in analysis.urls + analysis.emails) \
+            or bool(_PHONE.search(line)) or bool(_SIGNOFF.match(line))
+        if _SIGNOFF.match(line) and index > 0:
+            signature_start = offsets[index]
+            continue
+        if short and (contact_like or not line.strip()) and index > 0:
+            signature_start = offsets[index]
+            continue
+        break
+    body_words_before = sum(1 for w in analysis.words if w.start < signature_start)
+    if body_words_before < 12:
+        signature_start = len(text)  # too little body for the tail to be a mere signature
+    urls = [u for u in analysis.urls if u.start < signature_start]
+    greeting_chars = [(g.start, g.end) for g in analysis.greetings]
+    skip = [(u.start, u.end) for u in analysis.urls + analysis.emails] + greeting_chars
+    content = sum(1 for w in analysis.words
+                  if w.start < signature_start and not any(a <= w.start < b for a, b in skip))
+    return urls, content
+
+
+def _lemma_coverage(request: Analysis, replies: Sequence[Analysis]) -> float:
+    wanted = {lemma for lemma in request.lemmas if len(lemma) >= 4}
+    if not wanted:
+        return 0.0
+    present: set[str] = set()
+    for analysis in replies:
+        present.update(analysis.lemmas)
+    return len(wanted & present) / len(wanted)
+
+
+def _pointer_page_sim(view: ReplyView) -> float:
+    """How well the reply's own sentences describe its attachment pages (context for a deck)."""
+    if view.text_embedding is None or not view.page_embeddings or not view.text_embedding.spans.size:
+        return 0.0
+    pages = np.vstack([e.vector for e in view.page_embeddings])
+    return float((view.text_embedding.spans @ pages.T).max())
+
+
+def deck_like(reply: Reply) -> bool:
+    return any(is_deck_filename(a.filename) for a in reply.attachments) or bool(_DECK_LINK.search(reply.text))

@@ -1,0 +1,65 @@
+"""Concept prototypes: short paraphrases whose embeddings stand for a failure pattern.
+
+Lexicons catch the usual wording; prototypes catch paraphrases in any of the encoder's languages.
+The similarity of a reply's sentences to each concept is a feature for the learned heads — the
+decision itself is learned from labeled data, these texts only name the concepts.
+"""
+from __future__ import annotations
+
+PROTOTYPES: dict[str, tuple[str, ...]] = {
+    "begging": (
+        "Дайте нам этот лид, мы возьмём клиента в работу",
+        "Скиньте контакт клиента, пообщаемся сами",
+        "Пришлите ТЗ, посчитаем",
+        "Интересно, напишите в личку, обсудим лид",
+        "Send us the lead, we will take it from here",
+        "Interested, DM me the client's contact",
+        "Share the client details and we'll prepare a proposal",
+        "أرسل لنا بيانات العميل وسنتواصل معه",
+        "مهتمون، أرسل لي التفاصيل على الخاص",
+    ),
+    "pitch": (
+        "Мы делаем всё: сайты, мобильные приложения, SEO, дизайн, маркетинг, CRM",
+        "Полный цикл разработки под ключ, более 500 проектов в любых отраслях",
+        "Наша компания — лидер рынка, у нас сильная команда и много наград",
+        "We are a full-service agency: web, mobile, SEO, branding, marketing, anything you need",
+        "Our company has 15 years of experience and 300+ specialists across all industries",
+        "نحن وكالة متكاملة الخدمات: مواقع، تطبيقات، تسويق، تصميم",
+    ),
+    "decline": (
+        "Это не наш профиль, мы таким не занимаемся, удачи в поиске",
+        "К сожалению, такого опыта у нас нет, не возьмёмся",
+        "Not our area of expertise, sorry, good luck with the search",
+        "We don't have relevant experience for this one, passing",
+        "للأسف هذا ليس من اختصاصنا، بالتوفيق",
+    ),
+    "closed_ack": (
+        "Вижу, что запрос уже закрыт, но хотим познакомиться на будущее",
+        "Понимаю, что вы уже выбрали подрядчика, оставлю кейс на будущее",
+        "I see the request is already closed, but sharing our case for future reference",
+        "I know you've already picked a vendor, just introducing ourselves",
+        "أعلم أن الطلب قد أُغلق، لكن نود التعارف للمستقبل",
+    ),
+    "see_site": (
+        "Все наши кейсы на сайте, там всё есть",
+        "Посмотрите портфолио по ссылке",
+        "Everything is on our website, check out our portfolio",
+        "See our portfolio at the link",
+        "كل أعمالنا موجودة على موقعنا",
+    ),
+    "pointer": (
+        "Во вложении кейс, на слайде 3 похожий проект",
+        "В презентации на странице 2 описан подходящий кейс",
+        "See the attached case study, page 3 describes a similar project",
+        "The relevant part is on slides 4-6 of the attached deck",
+        "في المرفق دراسة حالة مشابهة، الصفحة الثانية",
+    ),
+    "case": (
+        "Мы делали похожий проект для клиента: разработали систему и сократили сроки на 30%",
+        "Запустили решение за 4 месяца, результат — рост выручки на 20%",
+        "We built a similar solution for a client, launched in 3 months and cut costs by 25%",
+        "نفذنا مشروعا مشابها لعميل وحققنا نتائج ملموسة",
+    ),
+}
+
+CONCEPTS: tuple[str, ...] = tuple(PROTOTYPES)

@@ -1,0 +1,176 @@
+"""scikit-learn estimators: the relevance grade model and the seven flag heads.
+
+Both follow scikit-learn conventions (constructor stores hyper-parameters only, `fit` learns,
+fitted attributes end in `_`) so they cross-validate, clone and persist (skops) like any estimator.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from model.features import FEATURE_INDEX
+from model.types import FLAG_CODES
+
+GRADES = np.arange(4)
+
+#: flags decided by a learned head (meaning matters); the rest are rules.
+LEARNED_FLAGS: tuple[str, ...] = ("bare_link", "off_topic", "deck_without_context", "lead_begging", "generic_pitch")
+#: a learned flag can only fire when its gate feature is on (a bare link needs a link, a deck needs a deck).
+GATES: dict[str, str] = {"bare_link": "has_url_outside_signature", "deck_without_context": "has_deck"}
+
+
+def _linear(C: float, balanced: bool) -> Pipeline:
+    return Pipeline([
+        ("scale", StandardScaler()),
+        ("clf", LogisticRegression(C=C, max_iter=5000, class_weight="balanced" if balanced else None)),
+    ])
+
+
+class GradeClassifier(ClassifierMixin, BaseEstimator):
+    """Multinomial logistic regression over reply features; probabilities of grades 0–3.
+
+    `score` is the expected grade scaled to [0, 1], which orders replies for graded ranking;
+    `relevant` is P(grade ≥ 2) > 0.5, as flags.md defines it.
+    """
+
+    def __init__(self, C: float = 0.5) -> None:
+        self.C = C
+
+    def fit(self, X: np.ndarray, y: Sequence[int]) -> "GradeClassifier":
+        y = np.asarray(y, dtype=int)
+        self.pipeline_ = _linear(self.C, balanced=False).fit(X, y)
+        self.classes_ = GRADES
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        proba = np.zeros((X.shape[0], len(GRADES)))
+        fitted_classes = self.pipeline_.classes_
+        proba[:, fitted_classes] = self.pipeline_.predict_proba(X)
+        return proba
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The most likely grade, kept consistent with `relevant` (never 'relevant' with grade 1)."""
+        proba = self.predict_proba(X)
+        relevant = proba[:, 2:].sum(axis=1) > 0.5
+        high = 2 + proba[:, 2:].argmax(axis=1)
+        low = proba[:, :2].argmax(axis=1)
+        return np.where(relevant, high, low)
+
+    def score_samples(self, X: np.ndarray) -> np.ndarray:
+        return self.predict_proba(X) @ GRADES / 3.0
+
+
+def _best_threshold(y: np.ndarray, proba: np.ndarray) -> float:
+    """Decision threshold that maximises F1 on out-of-fold probabilities (middle of the best plateau)."""
+    if y.sum() == 0:
+        return 0.5
+    candidates = np.linspace(0.05, 0.95, 91)
+    scores = []
+    for t in candidates:
+        predicted = proba >= t
+        tp = float((predicted & y).sum())
+        precision = tp / max(predicted.sum(), 1)
+        recall = tp / max(y.sum(), 1)
+        scores.append(0.0 if tp == 0 else 2 * precision * recall / (precision + recall))
+    scores = np.asarray(scores)
+    best = np.flatnonzero(scores >= scores.max() - 1e-9)
+    return float(candidates[best].mean())
+
+
+class FlagClassifier(BaseEstimator):
+    """All seven flags: rules where rules are right, gated logistic heads where meaning matters.
+
+    Thresholds (the learned heads' decision thresholds and the closed-request acknowledgment
+    similarity) are tuned on out-of-fold predictions grouped by thread, never guessed.
+    """
+
+    def __init__(self, C: float = 0.5, cv: int = 5, random_state: int = 0) -> None:
+        self.C = C
+        self.cv = cv
+        self.random_state = random_state
+
+    # -- fitting -----------------------------------------------------------------------------------
+
+    def fit(self, X: np.ndarray, Y: np.ndarray, groups: Sequence[str] | None = None) -> "FlagClassifier":
+        Y = np.asarray(Y, dtype=bool)
+        groups = np.asarray(groups if groups is not None else np.arange(len(X)))
+        self.flags_ = FLAG_CODES
+        self.heads_: dict[str, Pipeline] = {}
+        self.thresholds_: dict[str, float] = {}
+        for flag in LEARNED_FLAGS:
+            column = Y[:, FLAG_CODES.index(flag)]
+            rows = self._gate(X, flag)
+            Xg, yg, gg = X[rows], column[rows], groups[rows]
+            if yg.sum() < 2 or (~yg).sum() < 2:
+                continue  # too few examples to learn; the flag never fires
+            oof = self._out_of_fold(Xg, yg, gg)
+            self.thresholds_[flag] = _best_threshold(yg, oof)
+            self.heads_[flag] = _linear(self.C, balanced=True).fit(Xg, yg)
+        self.ack_threshold_ = self._tune_ack(X, Y[:, FLAG_CODES.index("late_reply")])
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _out_of_fold(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        n_splits = min(self.cv, len(np.unique(groups)))
+        oof = np.zeros(len(y))
+        if n_splits < 2:
+            return _linear(self.C, True).fit(X, y).predict_proba(X)[:, 1]
+        for train, test in GroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state).split(X, y, groups):
+            if y[train].all() or not y[train].any():
+                oof[test] = y[train].mean()
+                continue
+            model = clone(_linear(self.C, True)).fit(X[train], y[train])
+            oof[test] = model.predict_proba(X[test])[:, 1]
+        return oof
+
+    def _tune_ack(self, X: np.ndarray, late: np.ndarray) -> float:
+        """Similarity to 'I see the request is closed' above which a late reply counts as acknowledged."""
+        after = X[:, FEATURE_INDEX["is_after_close"]] > 0
+        lexical = X[:, FEATURE_INDEX["lex_closed_ack"]] > 0
+        sims = X[:, FEATURE_INDEX["proto_closed_ack"]]
+        if not after.any():
+            return 0.9
+        best_threshold, best_f1 = 1.01, -1.0
+        for threshold in np.round(np.arange(0.80, 1.011, 0.005), 3):
+            predicted = after & ~lexical & (sims < threshold)
+            tp = float((predicted & late).sum())
+            f1 = 2 * tp / max(predicted.sum() + late.sum(), 1)
+            if f1 > best_f1 + 1e-9:
+                best_threshold, best_f1 = float(threshold), f1
+        return best_threshold
+
+    # -- prediction --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _gate(X: np.ndarray, flag: str) -> np.ndarray:
+        gate = GATES.get(flag)
+        return X[:, FEATURE_INDEX[gate]] > 0 if gate else np.ones(len(X), dtype=bool)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probability per flag (rules give 0 or 1), columns in FLAG_CODES order."""
+        proba = np.zeros((len(X), len(FLAG_CODES)))
+        proba[:, FLAG_CODES.index("no_greeting")] = X[:, FEATURE_INDEX["has_greeting"]] == 0
+        after = X[:, FEATURE_INDEX["is_after_close"]] > 0
+        acknowledged = (X[:, FEATURE_INDEX["lex_closed_ack"]] > 0) | \
+                       (X[:, FEATURE_INDEX["proto_closed_ack"]] >= self.ack_threshold_)
+        proba[:, FLAG_CODES.index("late_reply")] = after & ~acknowledged
+        for flag, head in self.heads_.items():
+            rows = self._gate(X, flag)
+            if rows.any():
+                proba[rows, FLAG_CODES.index(flag)] = head.predict_proba(X[rows])[:, 1]
+        return proba
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        proba = self.predict_proba(X)
+        decided = proba >= 0.5
+        for flag, threshold in self.thresholds_.items():
+            column = FLAG_CODES.index(flag)
+            decided[:, column] = proba[:, column] >= threshold
+        return decided

@@ -1,0 +1,320 @@
+"""`replyscreen` command line: screen, check, train, eval, serve, ui, run, keys, encoder."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from replyscreen.settings import get_settings
+
+app = typer.Typer(help="ReplyScreen: rank partner replies to a lead request, flag the time-wasters, "
+                       "check a draft before sending, and retrain the model.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def _progress_bar(description: str):
+    """A tqdm bar driven by fraction callbacks (training and evaluation report progress that way)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, desc=description, unit="%", file=sys.stderr, leave=False)
+
+    def update(fraction: float, message: str) -> None:
+        bar.n = int(fraction * 100)
+        bar.set_postfix_str(message)
+        bar.refresh()
+
+    return bar, update
+
+
+def _engine(model_dir: Optional[Path] = None):
+    from model.artifact import ArtifactError
+    from model.encoder import EncoderUnavailable
+    from replyscreen.wiring import NoModelError, load_screener
+
+    try:
+        return load_screener(get_settings(), artifact_dir=model_dir)
+    except (EncoderUnavailable, ArtifactError, NoModelError) as error:
+        _fail(str(error))
+
+
+# ---- input parsing ---------------------------------------------------------------------------------
+
+def _request(data: Any):
+    from model.types import Request, parse_time
+
+    if isinstance(data, str):
+        data = {"text": data}
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str) or not data["text"].strip():
+        _fail("'request.text' is required and must be a non-empty string")
+    try:
+        return Request(text=data["text"], author=data.get("author"), posted_at=parse_time(data.get("posted_at")),
+                       closed_at=parse_time(data.get("closed_at")))
+    except ValueError as error:
+        _fail(f"bad request timestamp: {error}")
+
+
+def _reply(data: Any, index: int, base: Path):
+    from model.types import Attachment, Reply, parse_time
+
+    if isinstance(data, str):
+        data = {"text": data}
+    if not isinstance(data, dict):
+        _fail(f"replies[{index}] must be an object or a string")
+    attachments = []
+    for raw in data.get("attachments") or []:
+        name = raw.get("filename") if isinstance(raw, dict) else None
+        if not name:
+            _fail(f"replies[{index}]: every attachment needs a 'filename'")
+        if "pages" in raw:
+            attachments.append(Attachment(name, tuple(str(p) for p in raw["pages"])))
+        elif "content_base64" in raw:
+            try:
+                attachments.append(Attachment(name, content=base64.b64decode(raw["content_base64"], validate=True)))
+            except (binascii.Error, ValueError):
+                _fail(f"replies[{index}]: attachment {name!r} is not valid base64")
+        elif "path" in raw:
+            path = (base / raw["path"]).resolve()
+            if not path.is_file():
+                _fail(f"replies[{index}]: attachment file {path} not found")
+            attachments.append(Attachment(name, content=path.read_bytes()))
+        else:
+            _fail(f"replies[{index}]: attachment {name!r} needs 'pages', 'content_base64' or 'path'")
+    try:
+        sent_at = parse_time(data.get("sent_at"))
+    except ValueError as error:
+        _fail(f"replies[{index}]: bad sent_at: {error}")
+    return Reply(text=str(data.get("text") or ""), id=str(data.get("id") or f"r{index + 1}"), sent_at=sent_at,
+                 author=data.get("author"), attachments=tuple(attachments))
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        _fail(f"{path}: no such file")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        _fail(f"{path}: not valid UTF-8 JSON ({error})")
+
+
+def _screening_input(path: Path, thread_id: Optional[str]):
+    """An api.md /v1/screen body in a .json file, or one thread of a data-format .jsonl file."""
+    if path.suffix == ".jsonl":
+        from training.dataset import DatasetError, load_threads
+
+        try:
+            threads = load_threads(path)
+        except DatasetError as error:
+            _fail(str(error))
+        chosen = next((t for t in threads if t.id == thread_id), None) if thread_id else threads[0]
+        if chosen is None:
+            _fail(f"no thread {thread_id!r} in {path}")
+        return chosen.request, list(chosen.replies)
+    data = _read_json(path)
+    if not isinstance(data, dict) or "request" not in data:
+        _fail(f"{path}: expected an object with 'request' and 'replies' (api.md /v1/screen body)")
+    replies = data.get("replies")
+    if not isinstance(replies, list) or not replies:
+        _fail(f"{path}: 'replies' must be a non-empty list")
+    return _request(data["request"]), [_reply(r, i, path.parent) for i, r in enumerate(replies)]
+
+
+# ---- commands ---------------------------------------------------------------------------------------
+
+@app.command()
+def screen(path: Path = typer.Argument(..., help="A /v1/screen JSON body, or a .jsonl thread file."),
+           thread: Optional[str] = typer.Option(None, help="Thread id inside a .jsonl file (default: the first)."),
+           as_json: bool = typer.Option(False, "--json", help="Print the api.md results as JSON."),
+           model_dir: Optional[Path] = typer.Option(None, help="A model artifact directory (default: newest).")):
+    """Rank the replies to one request and show flags and the passages that matched."""
+    request, replies = _screening_input(path, thread)
+    results = _engine(model_dir).screen(request, replies)
+    if as_json:
+        print(json.dumps({"results": results}, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Replies, most relevant first", show_lines=True)
+    for column in ("#", "id", "score", "grade", "flags", "best evidence"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        evidence = result["evidence"][0]["text"][:120] if result["evidence"] else ""
+        table.add_row(str(result["rank"]), str(result["id"]), f"{result['score']:.2f}", str(result["grade"]),
+                      ", ".join(f["code"] for f in result["flags"]) or "—", evidence)
+    console.print(table)
+
+
+@app.command()
+def check(path: Path = typer.Argument(..., help="JSON with 'request' and 'draft' (api.md /v1/check body)."),
+          as_json: bool = typer.Option(False, "--json"),
+          model_dir: Optional[Path] = typer.Option(None)):
+    """Self-check a draft reply: score, flags and concrete suggestions before sending."""
+    data = _read_json(path)
+    if not isinstance(data, dict) or "request" not in data or "draft" not in data:
+        _fail(f"{path}: expected an object with 'request' and 'draft'")
+    body = _engine(model_dir).check(_request(data["request"]), _reply(data["draft"], 0, path.parent))
+    if as_json:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    console.print(f"score [bold]{body['score']:.2f}[/bold]  grade {body['grade']}  relevant {body['relevant']}")
+    for flag in body["flags"]:
+        console.print(f"[yellow]⚑ {flag['code']}[/yellow]: {flag['message']}")
+    for suggestion in body["suggestions"]:
+        console.print(f"[green]→[/green] {suggestion['message']}")
+
+
+@app.command()
+def train(data: Path = typer.Option(None, help="JSONL file or directory (default: settings.samples_dir)."),
+          models_dir: Path = typer.Option(None, help="Where versions are written (default: settings.models_dir)."),
+          if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing when a model already exists."),
+          evaluate: bool = typer.Option(True, help="Cross-validate and record metrics in the model card.")):
+    """Train a new model version from labeled threads and write it with its model card."""
+    from model.encoder import EncoderUnavailable
+    from replyscreen.wiring import build_encoder
+    from training.artifacts import latest, save
+    from training.dataset import DatasetError, load_threads
+    from training.train import train_model
+
+    settings = get_settings()
+    data = data or settings.samples_dir
+    models_dir = models_dir or settings.models_dir
+    if if_missing and latest(models_dir) is not None:
+        console.print(f"model present: {latest(models_dir)}")
+        return
+    try:
+        threads = load_threads(data, require_labels=True)
+        encoder = build_encoder(settings)
+    except (DatasetError, EncoderUnavailable) as error:
+        _fail(str(error))
+    bar, update = _progress_bar("training")
+    trained = train_model(threads, encoder, progress=update, evaluate=evaluate)
+    bar.close()
+    path = save(trained, models_dir)
+    metrics = trained.card.metrics
+    summary = ", ".join(f"{k} {metrics[k]:.3f}" for k in ("ndcg@3", "roc_auc", "top1") if k in metrics)
+    console.print(f"model [bold]{trained.card.version}[/bold] written to {path}" + (f" — CV: {summary}" if summary else ""))
+
+
+@app.command("eval")
+def evaluate(data: Path = typer.Argument(..., help="Labeled JSONL file or directory."),
+             model_dir: Optional[Path] = typer.Option(None, help="Model to evaluate on held-out data."),
+             mode: str = typer.Option("auto", help="cv | holdout | auto (cv when DATA is the model's training data)."),
+             folds: int = typer.Option(5, min=2),
+             out: Path = typer.Option(Path("var/reports/eval.json"), help="JSON report."),
+             chart: Path = typer.Option(Path("var/reports/eval.png"), help="PNG chart.")):
+    """Report NDCG@3, ROC-AUC, top-1, grade accuracy and per-flag P/R/F1 beside two baselines."""
+    from model.features import Featurizer
+    from training.dataset import DatasetError, fingerprint, load_threads
+    from training.evaluate import cross_validate, evaluate_fitted, _tfidf_scores, ranking_metrics
+    from training.report import print_report, write_chart, write_json
+    from training.train import featurize
+
+    try:
+        threads = load_threads(data, require_labels=True)
+    except DatasetError as error:
+        _fail(str(error))
+    screener = None
+    if mode != "cv":
+        screener = _engine(model_dir) if (model_dir or mode == "holdout") else None
+        if screener is None:
+            from training.artifacts import latest
+            settings = get_settings()
+            newest = latest(settings.models_dir)
+            if newest is not None:
+                screener = _engine(newest)
+        if mode == "auto":
+            mode = "cv" if screener is None or screener.card.data_fingerprint == fingerprint(threads) else "holdout"
+    if screener is None:
+        from replyscreen.wiring import build_encoder
+        featurizer = Featurizer(build_encoder(get_settings()))
+    else:
+        featurizer = screener.featurizer
+    bar, update = _progress_bar("features")
+    features = featurize(threads, featurizer, update)
+    bar.close()
+    if mode == "cv":
+        report = cross_validate(features, threads, folds=folds)
+    else:
+        import numpy as np
+        from model.features import FEATURE_INDEX
+
+        ids = {t.id for t in threads}
+        e5 = np.where(features.X[:, FEATURE_INDEX["sim_text"]] != 0, features.X[:, FEATURE_INDEX["sim_text"]],
+                      features.X[:, FEATURE_INDEX["sim_page_max"]])
+        report = {"model": evaluate_fitted(features, screener.grade, screener.flags),
+                  "tfidf": ranking_metrics(features.groups, features.grades,
+                                           np.asarray(_tfidf_scores(threads, ids, threads))),
+                  "e5_cosine": ranking_metrics(features.groups, features.grades, e5),
+                  "replies": len(features.grades), "model_version": screener.version}
+    report["mode"] = mode
+    report["data_fingerprint"] = fingerprint(threads)
+    print_report(report, console)
+    write_json(report, out)
+    write_chart(report, chart)
+    console.print(f"report: {out}  chart: {chart}")
+
+
+@app.command("encoder")
+def encoder_command(verify: bool = typer.Option(False, help="Re-hash every file of the built encoder.")):
+    """Build (once) and load the configured encoder; print where it lives."""
+    from model.encoder import EncoderUnavailable
+    from replyscreen.wiring import build_encoder
+
+    try:
+        encoder = build_encoder(get_settings())
+    except EncoderUnavailable as error:
+        _fail(str(error))
+    if verify:
+        from model.encoder_build import verify_encoder_dir
+
+        settings = get_settings()
+        from model.encoder_build import builtin_dir
+        verify_encoder_dir(builtin_dir(Path(settings.cache_dir).expanduser()))
+    console.print(f"encoder ready: {encoder.model_id} (dim {encoder.dim})")
+
+
+def _mount_optional() -> None:
+    """Service and UI commands live with their packages; mount them when those are installed."""
+    try:
+        from service.cli import keys_app, serve
+
+        app.command("serve", help="Start the HTTP API (uvicorn).")(serve)
+        app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys.")
+    except ImportError:
+        pass
+    try:
+        from ui.launch import run_ui
+
+        @app.command("ui")
+        def ui(port: int = typer.Option(None), api_url: str = typer.Option(None)):
+            """Start the Streamlit review UI."""
+            settings = get_settings()
+            run_ui(port or settings.ui_port, api_url or settings.api_url)
+    except ImportError:
+        pass
+
+
+_mount_optional()
+
+
+@app.command()
+def run():
+    """Start the service (local mode, no keys, loopback) and the UI together; print their URLs."""
+    from replyscreen.launcher import run_product
+
+    run_product(get_settings())
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""HTTP shell over model/ and training/: FastAPI app, storage, auth, limits, metrics, training jobs."""

@@ -1,0 +1,1 @@
+"""Alembic migrations for the service database (run by `service.migrate.upgrade`)."""

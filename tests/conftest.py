@@ -1,0 +1,9 @@
+"""Root conftest: only makes `tests.support` importable however pytest is invoked."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))

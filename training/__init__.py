@@ -1,0 +1,1 @@
+"""Datasets, training, evaluation and model artifacts."""

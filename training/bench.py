@@ -1,0 +1,186 @@
+"""`make bench`: engine speed and memory on this machine, written to docs/benchmarks.md.
+
+Measures, with the embedding cache cleared before every run (a warm cache would flatter us):
+- screening one thread of 10 replies (~80 words each, one with a real 10-page PDF): p50 / p95;
+- the encoder-only time for exactly the texts that screening encodes (the floor) and the ratio;
+- replies per second over 500 replies; peak memory (max RSS).
+The service section (HTTP load on loopback) is appended by service.bench when it is available.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import statistics
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psutil
+
+from model.attachments import extract_pages
+from model.types import Attachment, Reply, Request, Thread
+from replyscreen.settings import get_settings
+from replyscreen.wiring import load_screener
+from training.dataset import load_threads
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = psutil.virtual_memory().total / 2**30
+    return f"{cpu}, {psutil.cpu_count()} cores, {memory:.0f} GiB RAM, {platform.system()} {platform.release()}, " \
+           f"Python {platform.python_version()}"
+
+
+def ten_page_pdf(pages: list[str]) -> bytes:
+    from fpdf import FPDF
+
+    from training.sample_files import unicode_font_path
+
+    pdf = FPDF()
+    pdf.set_creation_date(datetime(2026, 1, 1, tzinfo=timezone.utc))
+    pdf.add_font("body", "", str(unicode_font_path()))
+    pdf.set_font("body", size=11)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text)
+    return bytes(pdf.output())
+
+
+def bench_thread(threads: list[Thread]) -> tuple[Request, list[Reply]]:
+    """A Russian request with ten ~80-word replies from the samples; one carries a real 10-page PDF."""
+    def words(reply: Reply) -> int:
+        return len(reply.text.split())
+
+    base = next(t for t in threads if t.lang == "ru" and sum(40 <= words(r) <= 130 for r in t.replies) >= 4)
+    pool = [r for t in threads for r in t.replies if 60 <= words(r) <= 110 and not r.attachments]
+    replies = [r for r in base.replies if 40 <= words(r) <= 130 and not r.attachments]
+    replies += [r for r in pool if r not in replies][: 10 - len(replies)]
+    deck_pages = [p for t in threads for r in t.replies for a in r.attachments for p in (a.pages or ())]
+    pdf = ten_page_pdf((deck_pages * 2)[:10])
+    replies[-1] = Reply(text=replies[-1].text, id=replies[-1].id, sent_at=replies[-1].sent_at,
+                        attachments=(Attachment("case-study.pdf", content=pdf),))
+    return base.request, replies[:10]
+
+
+def timed(function, repeats: int) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run(repeats: int = 15) -> dict:
+    settings = get_settings()
+    threads = load_threads(settings.samples_dir)
+    screener = load_screener(settings)
+    encoder = screener.encoder
+    request, replies = bench_thread(threads)
+    pdf_pages = extract_pages("case-study.pdf", replies[-1].attachments[0].content)
+    floor_texts = [request.text] + [r.text for r in replies] + pdf_pages
+
+    screener.screen(request, replies)  # warm-up: lazy pipelines, first-call allocations
+    encoder.clear_cache()
+    encoder.encode(floor_texts)
+
+    def screen_cold() -> None:
+        encoder.clear_cache()
+        screener.screen(request, replies)
+
+    def encode_cold() -> None:
+        encoder.clear_cache()
+        encoder.encode(floor_texts)
+
+    screen_times = timed(screen_cold, repeats)
+    encode_times = timed(encode_cold, repeats)
+
+    batch = [(t.request, list(t.replies)) for t in threads]
+    total, chosen = 0, []
+    for request_i, replies_i in batch:
+        if total >= 500:
+            break
+        take = replies_i[: 500 - total]
+        chosen.append((request_i, take))
+        total += len(take)
+    encoder.clear_cache()
+    start = time.perf_counter()
+    for request_i, replies_i in chosen:
+        screener.screen(request_i, replies_i)
+    throughput_seconds = time.perf_counter() - start
+
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "encoder": encoder.model_id,
+        "model_version": screener.version,
+        "thread_words": sum(len(r.text.split()) for r in replies),
+        "pdf_pages": len(pdf_pages),
+        "screen_p50_ms": 1000 * statistics.median(screen_times),
+        "screen_p95_ms": 1000 * percentile(screen_times, 0.95),
+        "encoder_p50_ms": 1000 * statistics.median(encode_times),
+        "encoder_p95_ms": 1000 * percentile(encode_times, 0.95),
+        "ratio_p50": statistics.median(screen_times) / statistics.median(encode_times),
+        "replies_screened": total,
+        "replies_per_second": total / throughput_seconds,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "repeats": repeats,
+    }
+
+
+def engine_markdown(r: dict) -> str:
+    return f"""## Engine ({r['date']})
+
+Machine: {r['machine']}  
+Encoder: `{r['encoder']}`; model `{r['model_version']}`. Embedding cache cleared before every run; {r['repeats']} runs.
+
+| measurement | value |
+|---|---|
+| screen a 10-reply thread ({r['thread_words']} words + a {r['pdf_pages']}-page PDF), p50 | {r['screen_p50_ms']:.0f} ms |
+| same, p95 | {r['screen_p95_ms']:.0f} ms |
+| encoder only, same texts (the floor), p50 | {r['encoder_p50_ms']:.0f} ms |
+| encoder only, p95 | {r['encoder_p95_ms']:.0f} ms |
+| ratio screening / encoder-only (p50) | {r['ratio_p50']:.2f} × |
+| throughput over {r['replies_screened']} sample replies | {r['replies_per_second']:.1f} replies/s |
+| peak memory (max RSS of the bench process) | {r['peak_rss_mib']:.0f} MiB |
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--skip-service", action="store_true")
+    args = parser.parse_args()
+    result = run(args.repeats)
+    sections = ["# Benchmarks\n\nProduced by `make bench`; figures are from the machine named in each section.\n",
+                engine_markdown(result)]
+    print(engine_markdown(result))
+    if not args.skip_service:
+        try:
+            from service.bench import run_service_bench, service_markdown
+        except ImportError:
+            pass
+        else:
+            service_result = run_service_bench()
+            sections.append(service_markdown(service_result))
+            print(sections[-1])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(sections), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

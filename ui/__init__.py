@@ -1,0 +1,1 @@
+"""Streamlit review UI over the service's HTTP API (never imports the engine)."""
