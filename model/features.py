@@ -16,7 +16,7 @@ import numpy as np
 
 from model.attachments import AttachmentError, AttachmentLimits, extract_pages, is_deck_filename
 from model.encoder import Embedded, Encoder
-from model.prototypes import CONCEPTS, PROTOTYPES
+from model.prototypes import BACKGROUND_REQUESTS, CONCEPTS, PROTOTYPES
 from model.text import Analysis, Span, TextProcessor
 from model.types import Reply, Request
 
@@ -40,7 +40,8 @@ LEXICONS: tuple[str, ...] = (
 
 FEATURE_NAMES: tuple[str, ...] = (
     "sim_text", "sim_sent_max", "sim_sent_top2", "sim_page_max", "sim_page_sent_max", "sim_best",
-    "sim_best_margin",
+    "sim_best_margin", "spec_text", "spec_best", "margin_best", "bank_mean",
+    "cover_mean", "cover_spec_mean", "cover_spec_max",
     "lemma_coverage",
     "log_own_words", "log_content_words", "n_sentences_log", "has_greeting", "n_urls", "has_url_outside_signature",
     "has_attachment", "log_pages", "deck_link", "has_deck", "pointer_page_sim", "result_numbers",
@@ -78,6 +79,7 @@ class RequestView:
     request: Request
     analysis: Analysis
     vector: np.ndarray
+    aspects: np.ndarray  # vectors of the request's substantive sentences (domain, task, constraints)
 
 
 def _cos(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
@@ -95,6 +97,7 @@ class Featurizer:
         self.text = text or TextProcessor()
         self.limits = limits
         self._concepts = {name: encoder.encode(list(PROTOTYPES[name])) for name in CONCEPTS}
+        self._background = encoder.encode(list(BACKGROUND_REQUESTS))
 
     # ---- preparation ---------------------------------------------------------------------------
 
@@ -126,8 +129,9 @@ class Featurizer:
             view.url_outside_signature, view.content_words = _content_outside_signature(analysis)
             views.append(view)
 
+        aspect_spans = _aspect_spans(request_analysis)
         texts: list[str] = [request.text[:MAX_ENCODED_CHARS]]
-        spans: list[list[tuple[int, int]]] = [[]]
+        spans: list[list[tuple[int, int]]] = [aspect_spans]
         for view in views:
             texts.append(view.reply.text[:MAX_ENCODED_CHARS])
             spans.append(_sentence_spans(view.analysis))
@@ -141,7 +145,8 @@ class Featurizer:
             cursor += 1
             view.page_embeddings = embedded[cursor: cursor + len(view.pages)]
             cursor += len(view.pages)
-        return RequestView(request, request_analysis, embedded[0].vector), views
+        aspects = embedded[0].spans if aspect_spans else embedded[0].vector[None, :]
+        return RequestView(request, request_analysis, embedded[0].vector, aspects), views
 
     # ---- features ------------------------------------------------------------------------------
 
@@ -158,6 +163,8 @@ class Featurizer:
         page_sent_max = float(page_sent_sims.max()) if page_sent_sims.size else 0.0
         best = max(sim_text, sent_max, page_max, page_sent_max)
 
+        specificity = self._specificity(view, r, request.aspects)
+
         analysis = view.analysis
         n_pages = len(view.pages)
         has_deck = bool(view.reply.attachments) or bool(_DECK_LINK.search(view.reply.text))
@@ -169,6 +176,7 @@ class Featurizer:
             "sim_page_sent_max": page_sent_max,
             "sim_best": best,
             "sim_best_margin": best - sim_text,
+            **specificity,
             "lemma_coverage": _lemma_coverage(request.analysis, [analysis, *view.page_analyses]),
             "log_own_words": math.log1p(analysis.own_word_count()),
             "log_content_words": math.log1p(view.content_words),
@@ -190,6 +198,32 @@ class Featurizer:
         for name in CONCEPTS:
             values[f"proto_{name}"] = self.concept_similarity(view, name)
         return np.array([values[name] for name in FEATURE_NAMES], dtype=np.float64)
+
+    def _specificity(self, view: ReplyView, r: np.ndarray, aspects: np.ndarray) -> dict[str, float]:
+        """How much better the reply's passages match THIS request than typical requests of other domains."""
+        parts = []
+        if view.text_embedding is not None:
+            parts += [view.text_embedding.vector[None, :], view.text_embedding.spans]
+        for embedded in view.page_embeddings:
+            parts += [embedded.vector[None, :], embedded.spans]
+        parts = [p for p in parts if p.size]
+        if not parts:
+            return {"spec_text": 0.0, "spec_best": 0.0, "margin_best": -0.2, "bank_mean": 0.0,
+                    "cover_mean": 0.0, "cover_spec_mean": 0.0, "cover_spec_max": 0.0}
+        candidates = np.vstack(parts)
+        to_request = candidates @ r
+        to_bank = candidates @ self._background.T
+        spec = to_request - to_bank.mean(axis=1)
+        spec_text = float(spec[0]) if view.text_embedding is not None else 0.0
+        # every substantive request sentence (domain, task, constraints) against its best reply passage
+        pairs = aspects @ candidates.T
+        pairs_spec = pairs - to_bank.mean(axis=1)[None, :]
+        return {"spec_text": spec_text, "spec_best": float(spec.max()),
+                "margin_best": float((to_request - to_bank.max(axis=1)).max()),
+                "bank_mean": float(to_bank[0].mean()),
+                "cover_mean": float(pairs.max(axis=1).mean()),
+                "cover_spec_mean": float(pairs_spec.max(axis=1).mean()),
+                "cover_spec_max": float(pairs_spec.max())}
 
     def concept_similarity(self, view: ReplyView, concept: str) -> float:
         """Best match between any sentence of the reply text and the concept's paraphrases."""
@@ -220,6 +254,16 @@ def is_after_close(request: Request, reply: Reply) -> bool:
 
 def _encoded_sentences(analysis: Analysis) -> list[Span]:
     return [s for s in analysis.sentences if s.start < MAX_ENCODED_CHARS][:MAX_SPANS_PER_TEXT]
+
+
+def _aspect_spans(analysis: Analysis) -> list[tuple[int, int]]:
+    """Request sentences with content; 'Коллеги, добрый день!' says nothing about the task."""
+    spans = []
+    for sentence in _encoded_sentences(analysis):
+        words = sum(1 for w in analysis.words if sentence.start <= w.start < sentence.end)
+        if words >= 4:
+            spans.append((sentence.start, min(sentence.end, MAX_ENCODED_CHARS)))
+    return spans
 
 
 def _sentence_spans(analysis: Analysis) -> list[tuple[int, int]]:

@@ -63,3 +63,46 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
 }
 
 CONCEPTS: tuple[str, ...] = tuple(PROTOTYPES)
+
+#: A background of typical lead requests across unrelated domains. A reply that matches *any*
+#: request about as well as the actual one is generic; specificity = similarity to the request
+#: minus the typical similarity to this background (e5 cosines are compressed, so absolute
+#: similarity alone says little).
+BACKGROUND_REQUESTS: tuple[str, ...] = (
+    "Нужен кейс: мобильное приложение для курьерской службы",
+    "Ищем подрядчика: внедрение 1С:ERP на производстве",
+    "Нужен интернет-магазин одежды с интеграцией маркетплейсов",
+    "Ищем опыт: скоринговая модель для микрофинансовой организации",
+    "Нужна медицинская информационная система для частной клиники",
+    "Платформа онлайн-обучения для корпоративного университета",
+    "Внедрение amoCRM для отдела продаж",
+    "Настройка Kubernetes и CI/CD для стартапа",
+    "Пентест веб-приложения банка",
+    "Чат-бот в Telegram для записи клиентов салона красоты",
+    "Дашборды Power BI для сети ресторанов",
+    "Мобильная игра: монетизация и live-ops",
+    "Контекстная реклама и SEO для мебельного магазина",
+    "Сайт для застройщика с каталогом квартир",
+    "HR-портал для адаптации новых сотрудников",
+    "Система видеоаналитики для складов",
+    "Need a case: warehouse management system for a 3PL operator",
+    "Looking for a partner to build a neobank onboarding flow with KYC",
+    "Shopify store migration for a fashion brand",
+    "Predictive maintenance with IoT sensors for a factory",
+    "Telemedicine app for a hospital network",
+    "LMS for a K-12 tutoring company",
+    "HubSpot CRM rollout for a SaaS company",
+    "Fraud detection for online payments",
+    "Cloud cost optimisation on AWS",
+    "SOC 2 compliance and security audit",
+    "Paid social campaigns for a cosmetics brand",
+    "Hotel booking engine and channel manager",
+    "Computer vision for quality control on a production line",
+    "Recommendation engine for a streaming service",
+    "Legal document automation for a law firm",
+    "Fleet tracking and telematics for trucks",
+    "تطبيق متجر إلكتروني لعلامة أزياء",
+    "نظام إدارة أسطول لشركة نقل",
+    "منصة تعليمية لتحفيظ القرآن",
+    "بوابة خدمات حكومية إلكترونية",
+)

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 import spacy
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
@@ -55,17 +55,28 @@ class Analysis:
 
     def own_word_count(self) -> int:
         """Words written by the author, i.e. not inside a URL or an e-mail address."""
-        blocked = sorted((s.start, s.end) for s in (*self.urls, *self.emails))
-        if not blocked:
+        if not self.urls and not self.emails:
             return len(self.words)
-        return sum(1 for w in self.words if not _overlaps(w.start, w.end, blocked))
+        mask = _Mask(len(self.text), (*self.urls, *self.emails))
+        return sum(1 for w in self.words if not mask.overlaps(w.start, w.end))
 
 
 # --------------------------------------------------------------------------------------------- helpers
 
 
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(s < end and start < e for s, e in spans)
+class _Mask:
+    """Characters already claimed by a span; overlap tests in C time, so 200 KB with many links stays fast."""
+
+    def __init__(self, size: int, spans: Iterable[Span] = ()):
+        self._bits = bytearray(size)
+        for span in spans:
+            self.add(span.start, span.end)
+
+    def add(self, start: int, end: int) -> None:
+        self._bits[start:end] = b"\x01" * (end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self._bits.find(1, start, end) != -1
 
 
 def _span(text: str, start: int, end: int) -> Span:
@@ -144,15 +155,15 @@ def find_emails(text: str) -> list[Span]:
 
 def find_urls(text: str, emails: list[Span] | None = None) -> list[Span]:
     """URLs with a scheme or www., plus bare domains with a known TLD (example.ru/cases, t.me/x)."""
-    taken = [(e.start, e.end) for e in (find_emails(text) if emails is None else emails)]
+    taken = _Mask(len(text), find_emails(text) if emails is None else emails)
     found: list[Span] = []
     for pattern in (_SCHEME_URL, _BARE_URL):
         for m in pattern.finditer(text):
             end = _trim_url(m.start(), m.end(), text)
-            if end - m.start() < 4 or _overlaps(m.start(), end, taken):
+            if end - m.start() < 4 or taken.overlaps(m.start(), end):
                 continue
             found.append(_span(text, m.start(), end))
-            taken.append((m.start(), end))
+            taken.add(m.start(), end)
     return sorted(found, key=lambda s: s.start)
 
 
@@ -223,13 +234,15 @@ def detect_language(text: str, default: str = OTHER) -> str:
     Text without letters (empty, emoji, digits, only links) returns `default`. Short Cyrillic text is
     Russian and short Latin text English unless clearly otherwise: lingua cannot judge "ok" or "DM me".
     """
-    sample = text[:_DETECT_CHARS]
-    taken = [(s.start, s.end) for s in (*find_emails(sample), *find_urls(sample))]
-    if taken:
-        chars = list(sample)
-        for s, e in taken:
-            chars[s:e] = " " * (e - s)
-        sample = "".join(chars)
+    sample = strip_html(text[:_DETECT_CHARS])  # tag names would vote for Latin
+    emails = find_emails(sample)
+    links = sorted((*emails, *find_urls(sample, emails)), key=lambda s: s.start)
+    if links:
+        parts, pos = [], 0
+        for link in links:
+            parts.append(sample[pos:link.start])
+            pos = link.end
+        sample = " ".join([*parts, sample[pos:]])
     words = _WORD_RE.findall(sample)
     if sum(len(w) for w in words) < 2:
         return default
@@ -304,23 +317,16 @@ def is_word(token: str) -> bool:
 
 # ----------------------------------------------------------------------------------- spaCy components
 
-_BULLETS = frozenset("•·▪◦‣●►▶✔✅☑➖➤→")
+_BULLETS = "•·▪◦‣●►▶✔✅☑➖➤→"
+# A line, or a bullet item inside a line: chat messages use line breaks and bullets instead of full stops.
+_SEGMENT = re.compile(f"[{_BULLETS}]?[^\n{_BULLETS}]+")
+_DEAR = ("dear", "уважаемый", "уважаемая", "уважаемые")
 
 
 @Language.component("replyscreen_norm")
 def _norm_component(doc: Doc) -> Doc:
     for token in doc:
         token.norm_ = normalize_token(token.text)
-    return doc
-
-
-@Language.component("replyscreen_line_breaks")
-def _line_breaks_component(doc: Doc) -> Doc:
-    """Chat messages use line breaks and bullets instead of full stops: each starts a sentence."""
-    for i in range(1, len(doc)):
-        token = doc[i]
-        if "\n" in doc[i - 1].text or token.text in _BULLETS:
-            token.is_sent_start = True
     return doc
 
 
@@ -348,7 +354,6 @@ class _Pipeline:
         nlp = spacy.blank(_SPACY_CODE[lang])
         nlp.max_length = 50_000_000  # no parser/NER here, so long texts cost little memory
         nlp.add_pipe("replyscreen_norm")
-        nlp.add_pipe("replyscreen_line_breaks")
         from spacy.pipeline.sentencizer import Sentencizer
 
         nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, "…"]})
@@ -369,17 +374,18 @@ class _Pipeline:
                 lemma_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
                 lemma_matcher.add("ru", list(nlp.pipe(per_lang["ru"])))
                 self.lemma_matchers[name] = lemma_matcher
-        self.dear = Matcher(nlp.vocab)
-        self.dear.add("dear", [[{"NORM": {"IN": ["dear", "уважаемый", "уважаемая"]}},
-                                {"IS_TITLE": True, "IS_ALPHA": True}]])
+        self.dear = {nlp.vocab.strings.add(w) for w in _DEAR}
 
-    def match(self, doc: Doc, lexicon: str) -> list[SpacySpan]:
+    def match(self, doc: Doc, lexicon: str, text: str) -> list[SpacySpan]:
+        """`text` is doc.text, passed in because rebuilding it from tokens is slow on long documents."""
         spans = list(self.norm_matchers[lexicon](doc, as_spans=True))
         if lexicon in self.lemma_matchers:
             spans += self.lemma_matchers[lexicon](doc, as_spans=True)
         if lexicon == "greetings":
-            spans += self.dear(doc, as_spans=True)
-            text = doc.text
+            norms = doc.to_array("NORM").tolist()
+            for i, norm in enumerate(norms[:-1]):  # "Dear Elena", "Уважаемая Елена"
+                if norm in self.dear and doc[i + 1].is_title and doc[i + 1].is_alpha:
+                    spans.append(doc[i:i + 2])
             # "hi-tech", "hey-day": a greeting glued to a hyphen is part of another word.
             spans = [s for s in spans if not (text[s.end_char:s.end_char + 1] == "-"
                                               or text[s.start_char - 1:s.start_char] == "-")]
@@ -401,17 +407,18 @@ def _pipeline(lang: str) -> _Pipeline:
     return pipe
 
 
-def _sentences(doc: Doc) -> list[Span]:
-    text = doc.text
+def _sentences(doc: Doc, text: str) -> list[Span]:
+    """The sentencizer's sentences, further split at line breaks and bullets, whitespace trimmed."""
     out: list[Span] = []
     for sent in doc.sents:
-        start, end = sent.start_char, sent.end_char
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if start < end:
-            out.append(_span(text, start, end))
+        for m in _SEGMENT.finditer(text, sent.start_char, sent.end_char):
+            start, end = m.start(), m.end()
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if start < end:
+                out.append(_span(text, start, end))
     return out
 
 
@@ -429,28 +436,37 @@ class TextProcessor:
     Cheap to create: the spaCy pipelines, pymorphy3 and lingua behind it are process-wide and lazy.
     """
 
+    def warm_up(self) -> None:
+        """Build every pipeline and load lingua's models now (a few seconds) instead of on first use."""
+        for lang in (*LANGS, OTHER):
+            _pipeline(lang)
+        for sample in ("Добрый день, мы делали похожий проект", "Hello, we built a similar project"):
+            detect_language(sample)
+
     def detect_language(self, text: str, default: str = OTHER) -> str:
         return detect_language(text, default)
 
     def analyze(self, text: str, lang: str | None = None) -> Analysis:
+        """Everything about one text; `lang` skips detection ('ru' | 'en' | 'ar', anything else → 'other')."""
         lang = _normalize_lang(lang) if lang else detect_language(text)
         pipe = _pipeline(lang)
-        with pipe.lock:
-            doc = pipe.nlp(text)
-            greetings = pipe.match(doc, "greetings")
         emails = find_emails(text)
         urls = find_urls(text, emails)
-        self._add_token_links(doc, urls, emails)
         words: list[Span] = []
         lemmas: list[str] = []
-        for token in doc:
-            if is_word(token.text):
-                words.append(Span(token.idx, token.idx + len(token.text), token.text))
-                lemmas.append(token.lemma_ if lang == "ru" else token.norm_)
+        with pipe.lock:  # everything that reads the Doc (and so the shared vocab) stays under the lock
+            doc = pipe.nlp(text)
+            greetings = pipe.match(doc, "greetings", text)
+            self._add_token_links(doc, text, urls, emails)
+            for token in doc:
+                if is_word(token.text):
+                    words.append(Span(token.idx, token.idx + len(token.text), token.text))
+                    lemmas.append(token.lemma_ if lang == "ru" else token.norm_)
+            sentences = _sentences(doc, text)
         return Analysis(
             text=text,
             lang=lang,
-            sentences=_sentences(doc),
+            sentences=sentences,
             urls=urls,
             emails=emails,
             greetings=[_span(text, s.start_char, s.end_char) for s in greetings],
@@ -460,21 +476,22 @@ class TextProcessor:
         )
 
     @staticmethod
-    def _add_token_links(doc: Doc, urls: list[Span], emails: list[Span]) -> None:
+    def _add_token_links(doc: Doc, text: str, urls: list[Span], emails: list[Span]) -> None:
         """Safety net: spaCy's like_email / like_url (only with a path) for what the regexes missed."""
-        text = doc.text
-        taken = [(s.start, s.end) for s in (*urls, *emails)]
-        for token in doc:
+        taken = _Mask(len(text), (*urls, *emails))
+        flags = doc.to_array(["LIKE_EMAIL", "LIKE_URL"])
+        for i in flags.any(axis=1).nonzero()[0].tolist():
+            token = doc[i]
             start, end = token.idx, token.idx + len(token.text)
-            if _overlaps(start, end, taken):
+            if taken.overlaps(start, end):
                 continue
             if token.like_email:
                 emails.append(_span(text, start, end))
-            elif token.like_url and "/" in token.text and "." in token.text.split("/", 1)[0]:
+            elif "/" in token.text and "." in token.text.split("/", 1)[0]:
                 urls.append(_span(text, start, _trim_url(start, end, text)))
             else:
                 continue
-            taken.append((start, end))
+            taken.add(start, end)
         urls.sort(key=lambda s: s.start)
         emails.sort(key=lambda s: s.start)
 
@@ -484,7 +501,7 @@ class TextProcessor:
         pipe = _pipeline(lang)
         with pipe.lock:
             doc = pipe.nlp(text, disable=["replyscreen_ru_lemmas"] if lang == "ru" else [])
-        return _sentences(doc)
+        return _sentences(doc, text)
 
     def passages(self, text: str, max_chars: int = 1200, lang: str | None = None) -> list[Span]:
         """Consecutive sentences packed into chunks of at most `max_chars` characters (for the encoder's
@@ -516,7 +533,7 @@ class TextProcessor:
             doc = analysis.doc
             if doc is None or doc.vocab is not pipe.nlp.vocab:
                 doc = pipe.nlp(analysis.text)
-            spans = pipe.match(doc, lexicon)
+            spans = pipe.match(doc, lexicon, analysis.text)
         return [_span(analysis.text, s.start_char, s.end_char) for s in spans]
 
 

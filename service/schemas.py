@@ -322,3 +322,30 @@ class ReadyOut(BaseModel):
     status: str
     model_version: str | None
     database: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every error response: `{"error": {"code", "message", "field"}}`."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"error": {"code": "too_many_replies", "message": "150 replies; the limit is 100.", "field": "replies"}}]})
+    error: ErrorDetail
+
+
+_ERROR_TEXT = {
+    400: "Body is not JSON", 401: "Missing, unknown or revoked API key", 403: "The key lacks the scope",
+    404: "Unknown id", 409: "Conflict", 413: "Too large: body, text, replies, attachments or pages",
+    415: "Unsupported attachment type or corrupt file", 422: "Invalid body (the failing field is named)",
+    429: "Rate limited (see Retry-After)", 503: "Model not loaded yet or database unavailable",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the error statuses an endpoint can answer."""
+    return {code: {"model": ErrorOut, "description": _ERROR_TEXT.get(code, "Error")} for code in codes}

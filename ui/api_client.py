@@ -134,18 +134,32 @@ class ApiClient:
         body = {"request": request, "reply": reply, "relevance": relevance, "flags": flags}
         return self.request("POST", "/v1/examples", json_body=body, headers=headers)
 
+    def label_reply(
+        self,
+        screening_id: str,
+        reply_id: str,
+        relevance: int,
+        flags: list[str],
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Label one reply of a stored screening; the service takes request and reply from storage."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        body = {"screening_id": screening_id, "reply_id": reply_id, "relevance": relevance, "flags": flags}
+        return self.request("POST", "/v1/examples", json_body=body, headers=headers)
+
     def list_examples(self, params: dict[str, Any] | None = None) -> Any:
         return self.request("GET", "/v1/examples", params=params)
 
     def screenings(self, params: dict[str, Any] | None = None) -> Any:
-        """Stored screenings (not in api.md v1; callers treat 404/405 as 'not offered')."""
+        """Stored screenings, newest first (`{"items", "total", "limit", "offset"}`)."""
         return self.request("GET", "/v1/screenings", params=params)
 
     def screening(self, screening_id: str) -> Any:
         return self.request("GET", f"/v1/screenings/{screening_id}")
 
-    def train(self, body: dict[str, Any] | None = None) -> Any:
-        return self.request("POST", "/v1/models/train", json_body=body or {})
+    def train(self, include_samples: bool = True, include_examples: bool = True, activate: bool = False) -> Any:
+        body = {"include_samples": include_samples, "include_examples": include_examples, "activate": activate}
+        return self.request("POST", "/v1/models/train", json_body=body)
 
     def job(self, job_id: str) -> Any:
         return self.request("GET", f"/v1/models/jobs/{job_id}")

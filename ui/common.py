@@ -80,9 +80,9 @@ def status_box() -> None:
     s = settings()
     with st.sidebar:
         if service_up():
-            st.success(t("status_ok", lg), icon="🟢")
+            st.success(t("status_ok", lg), icon=":material/check_circle:")
         else:
-            st.error(t("status_down", lg), icon="🔴")
+            st.error(t("status_down", lg), icon=":material/cloud_off:")
             if st.button(t("status_recheck", lg), key="status_recheck"):
                 _health.clear()
                 st.rerun()
@@ -98,7 +98,7 @@ def show_error(exc: BaseException) -> None:
         logger.exception("unexpected UI error", exc_info=exc)
     else:
         logger.warning("API call failed: %s", exc)
-    st.error(friendly_message(exc, lang()), icon="⚠️")
+    st.error(friendly_message(exc, lang()), icon=":material/error:")
 
 
 def call(fn: Callable[[], T], spinner: str | None = None) -> T | None:

@@ -19,6 +19,8 @@ def friendly_message(exc: BaseException, lang: str) -> str:
             return t(f"err_{status}", lang)
         if status in (404, 409, 413, 415):
             return t(f"err_{status}", lang, detail=detail)
+        if status == 503:
+            return t("err_503", lang)
         if status >= 500:
             return t("err_5xx", lang)
         return t("err_other", lang, detail=detail)

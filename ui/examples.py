@@ -16,8 +16,8 @@ _LEAD_IN = re.compile(
     re.IGNORECASE,
 )
 _LEAD_WORDS = re.compile(
-    r"^\s*(?:есть лид|есть запрос|ищем|ищу|нужен|нужна|нужно|нужны|we have a lead|there is a lead|"
-    r"looking for|we need|need)[\s,!.:—-]*",
+    r"^\s*(?:есть (?:горячий |новый )?(?:лид|запрос)|пришёл запрос|пришел запрос|we have a (?:new )?lead|"
+    r"there is a lead|new lead)[\s,!.:—-]*",
     re.IGNORECASE,
 )
 
@@ -34,8 +34,11 @@ def detect_language(text: str) -> str:
 
 def request_subject(text: str, limit: int = 110) -> str:
     """The request's first sentence without the 'Colleagues, we have a lead:' lead-in."""
-    first = re.split(r"(?<=[.!?])\s+|\n", text.strip(), maxsplit=1)[0] if text.strip() else ""
-    subject = _LEAD_WORDS.sub("", _LEAD_IN.sub("", first)).strip(" .!?:;—-")
+    body = text.strip()
+    for _ in range(3):  # "Коллеги, всем привет! Есть лид: …" has several lead-ins in a row
+        body = _LEAD_WORDS.sub("", _LEAD_IN.sub("", body))
+    first = re.split(r"(?<=[.!?])\s+|\n", body, maxsplit=1)[0] if body else ""
+    subject = first.strip(" .!?:;—-")
     if len(subject) > limit:
         subject = subject[:limit].rsplit(" ", 1)[0] + "…"
     return subject
@@ -48,7 +51,7 @@ def good_reply_example(request_text: str, author: str | None = None) -> tuple[st
     name = (author or "").strip()
     if lang == "ru":
         greeting = f"{name}, добрый день!" if name else "Добрый день!"
-        topic = f" про «{subject}»" if subject else ""
+        topic = f" — «{subject}»" if subject else ""
         return lang, (
             f"{greeting} Увидели ваш запрос{topic}.\n\n"
             "У нас есть похожий кейс: [что сделали] для [клиент из той же отрасли] — "
@@ -67,7 +70,7 @@ def good_reply_example(request_text: str, author: str | None = None) -> tuple[st
             "[الاسم]، [الشركة]، [رقم الهاتف]"
         )
     greeting = f"Hi {name}," if name else "Hello,"
-    topic = f" about «{subject}»" if subject else ""
+    topic = f" — «{subject}»" if subject else ""
     return lang, (
         f"{greeting} we saw your request{topic}.\n\n"
         "We have a close case: [what we built] for [a client in the same industry] — "

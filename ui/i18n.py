@@ -125,6 +125,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Слишком много запросов подряд. Подождите минуту и повторите.",
         "en": "Too many requests in a row. Wait a minute and try again.",
     },
+    "err_503": {
+        "ru": "Сервис пока не готов отвечать: модель загружается или ещё не обучена. Подождите минуту и "
+        "повторите; если не поможет — обучите модель на странице «Разметка и обучение».",
+        "en": "The service is not ready yet: the model is loading or has not been trained. Wait a minute "
+        "and retry; if that does not help, train a model on the «Label & retrain» page.",
+    },
     "err_5xx": {
         "ru": "Сервис столкнулся с внутренней ошибкой. Попробуйте ещё раз чуть позже.",
         "en": "The service hit an internal error. Please try again a bit later.",
@@ -145,7 +151,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Hi all, we have a lead: looking for a team that built a courier delivery app…",
     },
     "request_closed": {"ru": "Запрос уже закрыт", "en": "The request is closed"},
-    "closed_at": {"ru": "Когда закрыт", "en": "Closed at"},
+    "closed_at": {"ru": "Дата закрытия", "en": "Closed on"},
+    "closed_time": {"ru": "Время закрытия", "en": "Closed at (time)"},
+    "requester_name": {"ru": "Имя автора запроса (необязательно)", "en": "Requester's name (optional)"},
     "author_label": {"ru": "Автор", "en": "Author"},
     "sent_at_label": {"ru": "Время отправки", "en": "Sent at"},
     "attach_label": {"ru": "Вложения (PDF, PPTX, DOCX)", "en": "Attachments (PDF, PPTX, DOCX)"},
@@ -184,7 +192,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Ответов пока нет: вставьте их выше или добавьте по одному.",
         "en": "No replies yet: paste them above or add them one by one.",
     },
-    "reply_add_one": {"ru": "➕ Добавить ответ", "en": "➕ Add a reply"},
+    "reply_add_one": {"ru": "Добавить ответ", "en": "Add a reply"},
     "reply_title": {"ru": "Ответ {n}", "en": "Reply {n}"},
     "reply_text": {"ru": "Текст ответа", "en": "Reply text"},
     "reply_delete": {"ru": "Удалить ответ", "en": "Delete reply"},
@@ -227,12 +235,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "export_json": {"ru": "Скачать JSON", "en": "Download JSON"},
     # --- cards ---------------------------------------------------------------------
     "card_rank": {"ru": "№{rank}", "en": "#{rank}"},
-    "card_score": {"ru": "Оценка {score}", "en": "Score {score}"},
     "card_grade": {"ru": "Прогноз: {grade} — {label}", "en": "Predicted grade: {grade} — {label}"},
     "card_relevant": {"ru": "Релевантен", "en": "Relevant"},
     "card_irrelevant": {"ru": "Нерелевантен", "en": "Not relevant"},
     "card_no_flags": {"ru": "Проблем не найдено", "en": "No problems found"},
-    "card_evidence": {"ru": "Совпадения с запросом", "en": "Matches with the request"},
     "card_page": {"ru": "стр. {page}", "en": "p. {page}"},
     "card_attachment_error": {
         "ru": "Вложение «{name}» не прочитано: {message}",
@@ -295,17 +301,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Отборов пока нет. Сделайте отбор на странице «Отбор ответов».",
         "en": "No screenings yet. Run one on the «Screen replies» page.",
     },
-    "screenings_session_only": {
-        "ru": "Сервис не отдаёт список отборов — показаны отборы из этой сессии.",
-        "en": "The service does not list screenings — showing the ones from this session.",
-    },
     "screening_pick": {"ru": "Отбор", "en": "Screening"},
     "screening_request": {"ru": "Запрос", "en": "Request"},
-    "label_reply": {"ru": "№{rank} · {preview}", "en": "#{rank} · {preview}"},
-    "label_model_says": {
-        "ru": "Модель: оценка {grade}, метки: {flags}",
-        "en": "Model: grade {grade}, flags: {flags}",
-    },
     "label_grade": {"ru": "Оценка релевантности (0–3)", "en": "Relevance grade (0–3)"},
     "label_flags": {"ru": "Метки", "en": "Flags"},
     "label_save": {"ru": "Сохранить разметку", "en": "Save label"},
@@ -330,7 +327,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "model stays until you switch.",
     },
     "train_button": {"ru": "Запустить обучение", "en": "Start training"},
-    "train_started": {"ru": "Обучение запущено (задача {id}).", "en": "Training started (job {id})."},
     "train_status": {"ru": "Задача {id}: {status}", "en": "Job {id}: {status}"},
     "train_done": {
         "ru": "Обучение завершено: модель {version}.",
@@ -349,9 +345,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "model_activate": {"ru": "Сделать активной", "en": "Make active"},
     "model_rollback": {"ru": "Откатиться на эту версию", "en": "Roll back to this version"},
     "model_activated": {"ru": "Активна модель {version}.", "en": "Model {version} is now active."},
-    "model_is_active": {"ru": "Эта модель уже активна.", "en": "This model is already active."},
     "col_version": {"ru": "версия", "en": "version"},
-    "col_metric": {"ru": "метрика", "en": "metric"},
     "col_value": {"ru": "значение", "en": "value"},
     "col_model": {"ru": "модель", "en": "model"},
 }

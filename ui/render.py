@@ -20,6 +20,7 @@ CSS = """
 .rs-card{border:1px solid #d9dce3;border-radius:10px;padding:14px 16px;margin:0 0 14px 0;background:#fff;
   color:#1f2430;font-size:15px;line-height:1.5}
 .rs-card.rs-irrelevant{background:#fafafa;color:#555}
+.rs-card.rs-plain{border:none;padding:0;margin:0;background:transparent}
 .rs-head{display:flex;align-items:center;gap:10px;flex-wrap:wrap;margin-bottom:6px}
 .rs-rank{font-weight:700;font-size:18px;min-width:38px}
 .rs-author{font-weight:600}
@@ -62,6 +63,14 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
+
+
+def md_escape(text: Any) -> str:
+    """Backslash-escape Markdown so pasted text in widget labels stays literal (no links, no icons)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text or "").split()))
+
+
 def find_span(text: str, needle: str, start_hint: int = 0) -> tuple[int, int] | None:
     """Locate `needle` in `text`, exact first, then ignoring whitespace differences and case."""
     needle = (needle or "").strip()
@@ -96,7 +105,7 @@ def evidence_marks(text: str, result: dict[str, Any], lang: str) -> list[Mark]:
     for ev in result.get("evidence") or []:
         if not isinstance(ev, dict) or ev.get("source", "text") != "text" or ev.get("attachment"):
             continue
-        span = find_span(text, str(ev.get("text") or ""))
+        span = _offset_span(text, ev)
         if span:
             marks.append(Mark(span[0], span[1], "ev", _score_title(ev.get("score"))))
     return marks
@@ -183,13 +192,13 @@ def _attachment_evidence(result: dict[str, Any], lang: str) -> str:
         label = f" · {esc(flag_label(str(ev['_flag']), lang))}" if ev.get("_flag") else ""
         snippet = _shorten(str(ev.get("text") or ""), 600)
         items.append(
-            f'<div class="rs-ev-item" data-testid="rs-att-ev"><span class="rs-att">📎 {where}{label}</span><br>'
+            f'<div class="rs-ev-item" data-testid="rs-att-ev"><span class="rs-att">{where}{label}</span><br>'
             f'<mark class="rs-m-{kind}">{esc(snippet)}</mark></div>'
         )
     for err in result.get("attachment_errors") or []:
         if isinstance(err, dict):
             items.append(
-                f'<div class="rs-err">⚠ {esc(t("card_attachment_error", lang, name=err.get("attachment") or "?", message=err.get("message") or err.get("code") or ""))}</div>'
+                f'<div class="rs-err">{esc(t("card_attachment_error", lang, name=err.get("attachment") or "?", message=err.get("message") or err.get("code") or ""))}</div>'
             )
     return "".join(items)
 
@@ -222,8 +231,13 @@ def _header(result: dict[str, Any], reply: dict[str, Any], lang: str, show_rank:
     )
 
 
-def card_html(result: dict[str, Any], reply: dict[str, Any], lang: str, show_rank: bool = True) -> str:
-    """One ranked card. `reply` is what was sent (text, author, attachments' names)."""
+def card_html(
+    result: dict[str, Any], reply: dict[str, Any], lang: str, show_rank: bool = True, framed: bool = True
+) -> str:
+    """One ranked card. `reply` is what was sent (text, author, attachments' names).
+
+    `framed=False` drops the card's own border when a Streamlit container already draws one.
+    """
     text = str(reply.get("text") or "")
     marks = evidence_marks(text, result, lang)
     relevant = bool(result.get("relevant"))
@@ -232,13 +246,13 @@ def card_html(result: dict[str, Any], reply: dict[str, Any], lang: str, show_ran
     attachments = reply.get("attachments") or []
     names = ", ".join(str(a.get("filename")) for a in attachments if isinstance(a, dict))
     return (
-        f'<div class="rs-card{"" if relevant else " rs-irrelevant"}" data-testid="rs-card" '
+        f'<div class="rs-card{"" if relevant else " rs-irrelevant"}{"" if framed else " rs-plain"}" data-testid="rs-card" '
         f'data-rank="{esc(result.get("rank"))}" data-reply-id="{esc(result.get("id"))}" '
         f'data-flags="{esc(" ".join(str(f.get("code")) for f in flags))}">'
         f"{_header(result, reply, lang, show_rank)}"
         f'<div class="rs-flags">{_flag_badges(flags, lang)}</div>'
         f'<div class="rs-text" data-testid="rs-text">{body}</div>'
-        + (f'<div class="rs-att">📎 {esc(names)}</div>' if names else "")
+        + (f'<div class="rs-att">{esc(t("attached_files", lang, files=names))}</div>' if names else "")
         + f'<div class="rs-ev">{_attachment_evidence(result, lang)}</div>'
         "</div>"
     )

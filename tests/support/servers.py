@@ -62,7 +62,9 @@ def wait_until(base_url: str, path: str, proc: subprocess.Popen, timeout: float,
                 resp = client.get(base_url + path)
                 if resp.status_code == 200:
                     return
-                last = f"{resp.status_code} {resp.text[:300]}"
+                last = f"{resp.status_code} {resp.text[:500]}"
+                if "cannot be loaded" in resp.text:  # the active model is broken: waiting will not help
+                    raise RuntimeError(f"service cannot load its model: {last}\n{_tail(log)}")
             except httpx.HTTPError as exc:
                 last = repr(exc)
             time.sleep(0.2)
