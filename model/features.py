@@ -45,7 +45,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "lemma_coverage",
     "log_own_words", "log_content_words", "n_sentences_log", "has_greeting", "n_urls", "has_url_outside_signature",
     "has_attachment", "log_pages", "deck_link", "has_deck", "pointer_page_sim", "result_numbers",
-    "question_marks", "is_after_close",
+    "question_marks", "is_after_close", "list_items", "pages_pitch", "pages_case",
     *(f"lex_{name}" for name in LEXICONS),
     *(f"proto_{name}" for name in CONCEPTS),
 )
@@ -192,6 +192,9 @@ class Featurizer:
             "result_numbers": float(min(len(_RESULT_NUMBER.findall(view.reply.text)), 5)),
             "question_marks": float(min(view.reply.text.count("?"), 5)),
             "is_after_close": float(is_after_close(request.request, view.reply)),
+            "list_items": float(min(_longest_enumeration(view.reply.text), 12)),
+            "pages_pitch": self._pages_concept(view, "pitch"),
+            "pages_case": self._pages_concept(view, "case"),
         }
         for name in LEXICONS:
             values[f"lex_{name}"] = float(min(len(self.text.phrase_spans(analysis, name)), 5))
@@ -231,6 +234,13 @@ class Featurizer:
             return 0.0
         vectors = view.text_embedding.spans if view.text_embedding.spans.size else view.text_embedding.vector[None, :]
         return float((vectors @ self._concepts[concept].T).max())
+
+    def _pages_concept(self, view: ReplyView, concept: str) -> float:
+        """A deck's genre: company overview (pitch) or a specific case; mean over its pages."""
+        if not view.page_embeddings:
+            return 0.0
+        pages = np.vstack([e.vector for e in view.page_embeddings])
+        return float((pages @ self._concepts[concept].T).max(axis=1).mean())
 
     def best_concept_sentence(self, view: ReplyView, concept: str) -> Span | None:
         if view.text_embedding is None or not view.text_embedding.spans.size:
@@ -306,6 +316,22 @@ def _content_outside_signature(analysis: Analysis) -> tuple[list[Span], int]:
     content = sum(1 for w in analysis.words
                   if w.start < signature_start and not any(a <= w.start < b for a, b in skip))
     return urls, content
+
+
+_ITEM_SPLIT = re.compile(r"[,;•·/|]|\n\s*[-–—*]")
+
+
+def _longest_enumeration(text: str) -> int:
+    """Longest run of short comma/bullet-separated items ("сайты, приложения, SEO, SMM") in one line."""
+    best = 0
+    for line in re.split(r"[.!?]\s|\n(?!\s*[-–—*•])", text):
+        items = [item.strip() for item in _ITEM_SPLIT.split(line)]
+        run = current = 0
+        for item in items:
+            current = current + 1 if 0 < len(item.split()) <= 3 else 0
+            run = max(run, current)
+        best = max(best, run)
+    return best
 
 
 def _lemma_coverage(request: Analysis, replies: Sequence[Analysis]) -> float:

@@ -67,6 +67,27 @@ class GradeClassifier(ClassifierMixin, BaseEstimator):
         return self.predict_proba(X) @ GRADES / 3.0
 
 
+def with_grade_features(X: np.ndarray, grade_proba: np.ndarray) -> np.ndarray:
+    """Stack the grade model's view (P(relevant), expected grade) onto the features for the flag heads.
+
+    'Off-topic' is 'offers something AND it does not match'; the grade model already summarises
+    the second half, so the flag heads get it as an input. Train with out-of-fold probabilities.
+    """
+    return np.hstack([X, grade_proba[:, 2:].sum(axis=1, keepdims=True), (grade_proba @ GRADES)[:, None]])
+
+
+def out_of_fold_grade_proba(X: np.ndarray, grades: np.ndarray, groups: np.ndarray, cv: int = 5,
+                            random_state: int = 1) -> np.ndarray:
+    """Grade probabilities for each row from a model that never saw the row's thread."""
+    proba = np.zeros((len(X), len(GRADES)))
+    n_splits = min(cv, len(np.unique(groups)))
+    if n_splits < 2:
+        return GradeClassifier().fit(X, grades).predict_proba(X)
+    for train, test in GroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(X, grades, groups):
+        proba[test] = GradeClassifier().fit(X[train], grades[train]).predict_proba(X[test])
+    return proba
+
+
 def _best_threshold(y: np.ndarray, proba: np.ndarray) -> float:
     """Decision threshold that maximises F1 on out-of-fold probabilities (middle of the best plateau)."""
     if y.sum() == 0:
@@ -91,7 +112,7 @@ class FlagClassifier(BaseEstimator):
     similarity) are tuned on out-of-fold predictions grouped by thread, never guessed.
     """
 
-    def __init__(self, C: float = 0.5, cv: int = 5, random_state: int = 0) -> None:
+    def __init__(self, C: float = 2.0, cv: int = 5, random_state: int = 0) -> None:
         self.C = C
         self.cv = cv
         self.random_state = random_state

@@ -14,7 +14,7 @@ from model.attachments import AttachmentLimits
 from model.encoder import Encoder
 from model.features import FEATURE_INDEX, Featurizer, ReplyView, RequestView
 from model.flags import build_flags
-from model.relevance import FlagClassifier, GradeClassifier
+from model.relevance import FlagClassifier, GradeClassifier, with_grade_features
 from model.suggestions import suggestions_for
 from model.text import TextProcessor
 from model.types import FLAG_CODES, Reply, Request
@@ -74,7 +74,7 @@ class Screener:
         proba = self.grade.predict_proba(X)
         scores = self.grade.score_samples(X)
         grades = self.grade.predict(X)
-        decided = self.flags.predict(X)
+        decided = self.flags.predict(with_grade_features(X, proba))
         results = []
         for i, view in enumerate(views):
             codes = [code for j, code in enumerate(FLAG_CODES) if decided[i, j]]

@@ -276,11 +276,12 @@ def encoder_command(verify: bool = typer.Option(False, help="Re-hash every file 
     except EncoderUnavailable as error:
         _fail(str(error))
     if verify:
-        from model.encoder_build import verify_encoder_dir
+        from model.encoder_build import builtin_dir, verify_encoder_dir
 
-        settings = get_settings()
-        from model.encoder_build import builtin_dir
-        verify_encoder_dir(builtin_dir(Path(settings.cache_dir).expanduser()))
+        try:
+            verify_encoder_dir(builtin_dir(Path(get_settings().cache_dir).expanduser()))
+        except EncoderUnavailable as error:
+            _fail(str(error))
     console.print(f"encoder ready: {encoder.model_id} (dim {encoder.dim})")
 
 

@@ -14,6 +14,7 @@ from sklearn.metrics import ndcg_score, precision_recall_fscore_support, roc_auc
 from sklearn.model_selection import GroupKFold
 
 from model.features import FEATURE_INDEX
+from model.relevance import with_grade_features
 from model.types import FLAG_CODES, Thread
 from training.train import FeatureSet, fit_models
 
@@ -78,7 +79,7 @@ def cross_validate(features: FeatureSet, threads: Sequence[Thread], folds: int =
         grade, flags = fit_models(subset)
         scores[test] = grade.score_samples(features.X[test])
         grades_pred[test] = grade.predict(features.X[test])
-        flags_pred[test] = flags.predict(features.X[test])
+        flags_pred[test] = flags.predict(with_grade_features(features.X[test], grade.predict_proba(features.X[test])))
         if baselines:
             test_ids = list(dict.fromkeys(features.groups[test]))
             tfidf[test] = _tfidf_scores(threads, set(features.groups[train]), [by_id[i] for i in test_ids])
@@ -101,4 +102,5 @@ def evaluate_fitted(features: FeatureSet, grade, flags) -> dict:
     predicted = grade.predict(features.X)
     return {**ranking_metrics(features.groups, features.grades, scores),
             "grade_accuracy": float((predicted == features.grades).mean()),
-            "flags": flag_metrics(features.flags, flags.predict(features.X))}
+            "flags": flag_metrics(features.flags,
+                                  flags.predict(with_grade_features(features.X, grade.predict_proba(features.X))))}

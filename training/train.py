@@ -14,7 +14,7 @@ import numpy as np
 from model.artifact import ModelCard
 from model.encoder import Encoder
 from model.features import Featurizer
-from model.relevance import FlagClassifier, GradeClassifier
+from model.relevance import FlagClassifier, GradeClassifier, out_of_fold_grade_proba, with_grade_features
 from model.types import FLAG_CODES, Thread
 from training.dataset import fingerprint
 
@@ -56,7 +56,8 @@ def featurize(threads: Sequence[Thread], featurizer: Featurizer, progress: Progr
 
 def fit_models(features: FeatureSet) -> tuple[GradeClassifier, FlagClassifier]:
     grade = GradeClassifier().fit(features.X, features.grades)
-    flags = FlagClassifier().fit(features.X, features.flags, groups=features.groups)
+    stacked = with_grade_features(features.X, out_of_fold_grade_proba(features.X, features.grades, features.groups))
+    flags = FlagClassifier().fit(stacked, features.flags, groups=features.groups)
     return grade, flags
 
 

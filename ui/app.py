@@ -23,13 +23,21 @@ from ui.render import CSS  # noqa: E402
 _VIEWS = Path(__file__).resolve().parent / "views"
 logger = logging.getLogger("replyscreen.ui")
 
-st.set_page_config(page_title="ReplyScreen", page_icon=":material/fact_check:", layout="wide", initial_sidebar_state="expanded")
+st.set_page_config(
+    page_title="ReplyScreen", page_icon=":material/fact_check:", layout="wide", initial_sidebar_state="expanded"
+)
 
 
 def main() -> None:
     lang = common.init_lang()
     pages = [
-        st.Page(_VIEWS / "screen.py", title=t("nav_screen", lang), icon=":material/playlist_add_check:", url_path="screen", default=True),
+        st.Page(
+            _VIEWS / "screen.py",
+            title=t("nav_screen", lang),
+            icon=":material/playlist_add_check:",
+            url_path="screen",
+            default=True,
+        ),
         st.Page(_VIEWS / "check.py", title=t("nav_check", lang), icon=":material/edit:", url_path="check"),
         st.Page(_VIEWS / "label.py", title=t("nav_label", lang), icon=":material/label:", url_path="label"),
     ]

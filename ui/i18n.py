@@ -151,11 +151,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Hi all, we have a lead: looking for a team that built a courier delivery app…",
     },
     "request_closed": {"ru": "Запрос уже закрыт", "en": "The request is closed"},
+    "closed_help": {
+        "ru": "Ответы, отправленные позже (время берётся из экспорта Telegram или поля ответа), "
+        "проверяются на метку «После закрытия».",
+        "en": "Replies sent later (time from the Telegram export or the reply's field) are checked "
+        "for the «After closing» flag.",
+    },
     "closed_at": {"ru": "Дата закрытия", "en": "Closed on"},
     "closed_time": {"ru": "Время закрытия", "en": "Closed at (time)"},
     "requester_name": {"ru": "Имя автора запроса (необязательно)", "en": "Requester's name (optional)"},
     "author_label": {"ru": "Автор", "en": "Author"},
-    "sent_at_label": {"ru": "Время отправки", "en": "Sent at"},
+    "sent_at_label": {"ru": "Время отправки (необязательно)", "en": "Sent at (optional)"},
+    "bad_time": {
+        "ru": "Время не распознано — укажите его как 02.03.2026 10:14 (или оставьте поле пустым).",
+        "en": "Time not recognised — enter it as 02.03.2026 10:14 (or leave it empty).",
+    },
     "attach_label": {"ru": "Вложения (PDF, PPTX, DOCX)", "en": "Attachments (PDF, PPTX, DOCX)"},
     "attached_files": {"ru": "Прикреплено: {files}", "en": "Attached: {files}"},
     "remove_files": {"ru": "Убрать вложения", "en": "Remove attachments"},
@@ -272,6 +282,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Черновик изменился после проверки — нажмите «Проверить».",
         "en": "The draft changed since the check — press «Check».",
     },
+    "check_result_header": {"ru": "Результат проверки", "en": "Check result"},
     "suggestions_header": {"ru": "Что поправить", "en": "What to fix"},
     "suggestions_none": {
         "ru": "Замечаний нет — черновик можно отправлять.",

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["PastedReply", "split_replies"]
+__all__ = ["PastedReply", "format_time", "parse_time_input", "split_replies"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,26 @@ def _parse_time(date: str, time: str) -> datetime | None:
         return datetime(year, month, day, parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
     except ValueError:  # 31.02 and friends: keep the reply, drop the time
         return None
+
+
+_TIME_INPUT = re.compile(rf"^\s*{_DATE}(?:[ ,T]+{_TIME})?\s*$")
+
+
+def parse_time_input(text: str) -> datetime | None:
+    """'02.03.2026 10:14' (time optional) → datetime; ValueError when it is not a valid time."""
+    if not text or not text.strip():
+        return None
+    m = _TIME_INPUT.match(text)
+    if not m:
+        raise ValueError(text)
+    parsed = _parse_time(m.group("date"), m.group("time") or "00:00")
+    if parsed is None:
+        raise ValueError(text)
+    return parsed
+
+
+def format_time(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%d.%m.%Y %H:%M")
 
 
 def _split_by_headers(lines: list[str]) -> list[PastedReply]:

@@ -79,7 +79,9 @@ def build_reply(draft: ReplyDraft, reply_id: str | None = None) -> dict[str, Any
     return body
 
 
-def build_screen(request_text: str, closed_at: datetime | None, drafts: list[ReplyDraft]) -> tuple[dict, list[dict], int]:
+def build_screen(
+    request_text: str, closed_at: datetime | None, drafts: list[ReplyDraft]
+) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
     """(request, replies, skipped_empty). Reply ids are r1, r2… in list order so cards map back."""
     request = build_request(request_text, closed_at)
     replies: list[dict[str, Any]] = []

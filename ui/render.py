@@ -66,9 +66,21 @@ def esc(value: Any) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
 
 
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www)(?=[:.])|(@)")
+
+
 def md_escape(text: Any) -> str:
-    """Backslash-escape Markdown so pasted text in widget labels stays literal (no links, no icons)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text or "").split()))
+    """Make pasted text literal in widget labels (which Streamlit renders as Markdown).
+
+    Backslash-escapes Markdown syntax and puts an invisible word joiner (U+2060) inside URL and
+    e-mail prefixes and after colons: GFM links bare `https://…`, `www.…` and `a@b.c` even when
+    escaped, and Streamlit still expands `:icon:` shortcodes — a click on an expander's label
+    would then navigate away instead of opening it.
+    """
+    flat = " ".join(str(text or "").split())
+    flat = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2)) + "\u2060", flat)
+    flat = flat.replace(":", ":\u2060")  # breaks :material/…: and :emoji: shortcodes
+    return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
 def find_span(text: str, needle: str, start_hint: int = 0) -> tuple[int, int] | None:
@@ -165,7 +177,8 @@ def _flag_badges(flags: list[dict[str, Any]], lang: str) -> str:
         for f in flags
     )
     messages = "".join(
-        f'<li><b>{esc(flag_label(str(f.get("code", "")), lang))}:</b> {esc(f.get("message") or flag_hint(str(f.get("code", "")), lang))}</li>'
+        f"<li><b>{esc(flag_label(str(f.get('code', '')), lang))}:</b> "
+        f"{esc(f.get('message') or flag_hint(str(f.get('code', '')), lang))}</li>"
         for f in flags
     )
     return f'{badges}<ul class="rs-flagmsg">{messages}</ul>'
@@ -197,9 +210,13 @@ def _attachment_evidence(result: dict[str, Any], lang: str) -> str:
         )
     for err in result.get("attachment_errors") or []:
         if isinstance(err, dict):
-            items.append(
-                f'<div class="rs-err">{esc(t("card_attachment_error", lang, name=err.get("attachment") or "?", message=err.get("message") or err.get("code") or ""))}</div>'
+            text = t(
+                "card_attachment_error",
+                lang,
+                name=err.get("attachment") or "?",
+                message=err.get("message") or err.get("code") or "",
             )
+            items.append(f'<div class="rs-err">{esc(text)}</div>')
     return "".join(items)
 
 
@@ -214,6 +231,7 @@ def _header(result: dict[str, Any], reply: dict[str, Any], lang: str, show_rank:
     relevant = bool(result.get("relevant"))
     author = reply.get("author") or ""
     sent = str(reply.get("sent_at") or "").replace("T", " ")[:16]
+    grade_text = t("card_grade", lang, grade=grade if grade is not None else "?", label=grade_label(grade, lang))
     pill = (
         f'<span class="rs-pill rs-rel">{esc(t("card_relevant", lang))}</span>'
         if relevant
@@ -223,7 +241,7 @@ def _header(result: dict[str, Any], reply: dict[str, Any], lang: str, show_rank:
         '<div class="rs-head">'
         + (f'<span class="rs-rank">{esc(t("card_rank", lang, rank=rank))}</span>' if show_rank else "")
         + f"{score_bar(result.get('score'))}"
-        f'<span class="rs-grade" data-testid="rs-grade">{esc(t("card_grade", lang, grade=grade if grade is not None else "?", label=grade_label(grade, lang)))}</span>'
+        f'<span class="rs-grade" data-testid="rs-grade">{esc(grade_text)}</span>'
         f"{pill}"
         + (f'<span class="rs-author">{esc(author)}</span>' if author else "")
         + (f'<span class="rs-time">{esc(sent)}</span>' if sent else "")
@@ -241,12 +259,13 @@ def card_html(
     text = str(reply.get("text") or "")
     marks = evidence_marks(text, result, lang)
     relevant = bool(result.get("relevant"))
+    classes = "rs-card" + ("" if relevant else " rs-irrelevant") + ("" if framed else " rs-plain")
     flags = [f for f in result.get("flags") or [] if isinstance(f, dict)]
     body = highlight(text, marks) if text else f"<i>{esc(t('reply_empty_text', lang))}</i>"
     attachments = reply.get("attachments") or []
     names = ", ".join(str(a.get("filename")) for a in attachments if isinstance(a, dict))
     return (
-        f'<div class="rs-card{"" if relevant else " rs-irrelevant"}{"" if framed else " rs-plain"}" data-testid="rs-card" '
+        f'<div class="{classes}" data-testid="rs-card" '
         f'data-rank="{esc(result.get("rank"))}" data-reply-id="{esc(result.get("id"))}" '
         f'data-flags="{esc(" ".join(str(f.get("code")) for f in flags))}">'
         f"{_header(result, reply, lang, show_rank)}"

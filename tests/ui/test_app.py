@@ -251,3 +251,104 @@ def test_live_check_and_label(live_url: str) -> None:
     with httpx.Client(base_url=live_url, timeout=60) as api:
         stored = api.get(f"/v1/screenings/{sid}").json()["labels"]
     assert [(lbl["reply_id"], lbl["relevance"], lbl["flags"]) for lbl in stored] == [(BEGGING, 1, ["lead_begging"])]
+
+
+def test_attach_files_to_a_reply(down_url: str) -> None:
+    at = open_page("screen", "en")
+    at.button(key="scr_add_one").click().run()
+    uid = at.session_state["scr_items"][0]["uid"]
+    # (other extensions never reach the app: Streamlit's uploader enforces `type=` itself)
+    big = b"%PDF-1.4" + b"0" * (10 * 1024 * 1024)
+    at.file_uploader(key=f"w_scr_files_{uid}_0").set_value(("huge.pdf", big, "application/pdf")).run()
+    assert_clean(at)
+    assert any("huge.pdf" in w.value and "larger than 10 MB" in w.value for w in at.warning)
+    at.file_uploader(key=f"w_scr_files_{uid}_1").set_value(
+        [("case.pdf", b"%PDF-1.4 case", "application/pdf"), ("deck.pptx", b"PK", "application/octet-stream")]
+    ).run()
+    assert_clean(at)
+    assert [name for name, _ in at.session_state["scr_items"][0]["files"]] == ["case.pdf", "deck.pptx"]
+    assert "Attached: case.pdf, deck.pptx" in all_text(at)
+    # the uploader was reset (new key), the files stay with the reply until removed
+    assert at.file_uploader(key=f"w_scr_files_{uid}_2") is not None
+    at.button(key=f"scr_rmfiles_{uid}").click().run()
+    assert at.session_state["scr_items"][0]["files"] == []
+
+
+def _docx(paragraphs: list[str]) -> bytes:
+    import io
+
+    from docx import Document
+
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+def test_live_attachment_evidence_is_shown(live_url: str) -> None:
+    from ui_scenario import REQUEST
+
+    at = open_page("screen")
+    at.text_area(key="w_scr_request").input(REQUEST).run()
+    at.button(key="scr_add_one").click().run()
+    at.button(key="scr_add_one").click().run()
+    first, second = (i["uid"] for i in at.session_state["scr_items"])
+    at.text_area(key=f"w_scr_text_{first}").input("Добрый день! Кейс во вложении — приложение для курьерской службы.").run()
+    case = _docx([
+        "Кейс: мобильное приложение для курьерской службы «Мигом».",
+        "Сделали приложение курьера на iOS и Android: трекинг, маршруты, оплата на месте. "
+        "Время доставки сократилось на 20 %.",
+    ])
+    docx_mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    at.file_uploader(key=f"w_scr_files_{first}_0").set_value(("case.docx", case, docx_mime)).run()
+    at.text_area(key=f"w_scr_text_{second}").input("Добрый день! Мы делаем сайты для ресторанов.").run()
+    at.button(key="scr_go").click().run(timeout=180)
+    assert_clean(at)
+    result = next(r for r in at.session_state["scr_result"]["response"]["results"] if r["id"] == "r1")
+    assert not result.get("attachment_errors")
+    html = "".join(h.proto.body for h in at.main.html)
+    assert "Прикреплено: case.docx" in html
+    if any(ev.get("attachment") for ev in result.get("evidence") or []):
+        assert 'data-testid="rs-att-ev"' in html and "case.docx" in html
+
+
+def test_reply_time_field(down_url: str) -> None:
+    at = open_page("screen", "en")
+    at.text_area(key="w_scr_paste").input("Anna, [02.03.2026 10:14]\nHi!").run()
+    at.button(key="scr_paste_add").click().run()
+    uid = at.session_state["scr_items"][0]["uid"]
+    assert at.text_input(key=f"w_scr_sent_{uid}").value == "02.03.2026 10:14"
+    at.text_input(key=f"w_scr_sent_{uid}").input("soon").run()
+    assert any("Time not recognised" in w.value for w in at.warning)
+    at.text_input(key=f"w_scr_sent_{uid}").input("03.03.2026 09:00").run()
+    assert not at.warning and at.session_state["scr_items"][0]["sent_at"].day == 3
+
+
+@pytest.mark.slow
+def test_live_closed_request_flags_late_reply(live_url: str) -> None:
+    from datetime import date, time
+
+    from ui_scenario import REQUEST
+
+    at = open_page("screen")
+    at.text_area(key="w_scr_request").input(REQUEST).run()
+    at.checkbox(key="w_scr_closed").check().run()
+    at.date_input(key="w_scr_closed_day").set_value(date(2026, 3, 2)).run()
+    at.time_input(key="w_scr_closed_time").set_value(time(12, 0)).run()
+    paste = (
+        "Иван, [02.03.2026 10:14]\n"
+        "Добрый день! Делали приложение для курьерской службы: трекинг и маршруты, доставка быстрее на 15 %.\n"
+        "Пётр, [02.03.2026 15:30]\n"
+        "Добрый день! Делали приложение для курьерской службы: трекинг и маршруты, доставка быстрее на 12 %."
+    )
+    at.text_area(key="w_scr_paste").input(paste).run()
+    at.button(key="scr_go").click().run(timeout=180)
+    assert_clean(at)
+    request = at.session_state["scr_result"]["request"]
+    assert request["closed_at"] == "2026-03-02T12:00:00"
+    flags = {r["id"]: {f["code"] for f in r["flags"]} for r in at.session_state["scr_result"]["response"]["results"]}
+    assert "late_reply" in flags["r2"] and "late_reply" not in flags["r1"]
+    assert "После закрытия" in "".join(h.proto.body for h in at.main.html)

@@ -63,8 +63,13 @@ def page(browser, live_ui: str):  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------------------- helpers
 def settle(pg) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished the current script run."""
-    pg.wait_for_timeout(150)
+    """Wait until Streamlit has finished the rerun an action triggered (if it started at all)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="running"]', timeout=1500)
+    except PlaywrightTimeout:
+        pass  # the rerun was quicker than we looked, or none was needed
     pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=WAIT_MS)
 
 
@@ -201,7 +206,7 @@ def test_label_a_reply_and_see_it_stored(page, live_ui: str, live_service: str) 
     box = page.locator(f".st-key-lblbox_{BEGGING}")
     # prefilled with the model's prediction: the begging flags are already selected
     assert "Просит лид" in box.locator('[data-testid="stMultiSelect"]').inner_text()
-    box.locator('[data-baseweb="radio"]').filter(has_text=re.compile(r"^\s*0\s*$")).click()
+    box.locator('[data-testid="stRadioOption"]').filter(has_text=re.compile(r"^\s*0\s*$")).click()
     box.get_by_role("button", name=re.compile("Сохранить разметку")).click()
     page.wait_for_selector(f".st-key-lblbox_{BEGGING} [data-testid='stAlertContentSuccess']")
     settle(page)

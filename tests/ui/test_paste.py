@@ -136,3 +136,15 @@ def test_never_raises_never_returns_blank(raw: str) -> None:
                 min_size=1, max_size=12))
 def test_separator_join_round_trips(parts: list[str]) -> None:
     assert texts("\n---\n".join(parts)) == [p.strip() for p in parts]
+
+
+def test_time_input_parsing() -> None:
+    from ui.paste import format_time, parse_time_input
+
+    assert parse_time_input("") is None and parse_time_input("  ") is None
+    assert parse_time_input("02.03.2026 10:14") == datetime(2026, 3, 2, 10, 14)
+    assert parse_time_input(" 2.3.26 ") == datetime(2026, 3, 2, 0, 0)
+    for bad in ("yesterday", "31.02.2026 10:00", "02.03.2026 25:00", "2026-03-02"):
+        with pytest.raises(ValueError):
+            parse_time_input(bad)
+    assert format_time(datetime(2026, 3, 2, 10, 14)) == "02.03.2026 10:14" and format_time(None) == ""

@@ -89,6 +89,9 @@ def test_suggestions_escaped() -> None:
 def test_md_escape_neutralises_labels() -> None:
     from ui.render import md_escape
 
-    out = md_escape("see [site](javascript:alert(1)) **now** :material/home:\n https://x.ru")
-    assert "\\[site\\]" in out and "\\*\\*now" in out and "\\:material/home\\:" in out and "https\\://" in out
-    assert out.replace("\\", "") == "see [site](javascript:alert(1)) **now** :material/home: https://x.ru"
+    out = md_escape("see [site](javascript:alert(1)) **now** :material/home:\n https://x.ru a@b.ru www.y.ru")
+    assert "\\[site\\]" in out and "\\*\\*now" in out
+    assert ":material" not in out and "https:" not in out and "www." not in out and "a@b" not in out
+    assert out.replace("\\", "").replace("\u2060", "") == (
+        "see [site](javascript:alert(1)) **now** :material/home: https://x.ru a@b.ru www.y.ru"
+    )

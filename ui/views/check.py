@@ -32,6 +32,7 @@ def _run_check(request: dict[str, Any], draft: dict[str, Any], fp: str, lg: str)
 
 
 def _render_result(fp: str, lg: str) -> None:
+    st.subheader(t("check_result_header", lg))
     state = st.session_state.get("chk_result")
     if not state:
         st.info(t("check_empty_hint", lg), icon=":material/info:")
@@ -71,9 +72,14 @@ def page() -> None:
         draft_text = common.persistent(
             st.text_area, t("draft_label", lg), "chk_draft", placeholder=t("draft_placeholder", lg), height=240
         ) or ""
-        files = _files(st.file_uploader(t("attach_label", lg), type=UPLOAD_TYPES, accept_multiple_files=True, key="chk_files"), lg)
+        uploads = st.file_uploader(
+            t("attach_label", lg), type=UPLOAD_TYPES, accept_multiple_files=True, key="chk_files"
+        )
+        files = _files(uploads, lg)
         auto = common.persistent(st.toggle, t("auto_recheck", lg), "chk_auto", default=True)
-        pressed = st.button(t("check_button", lg), type="primary", key="chk_go", width="stretch", icon=":material/task_alt:")
+        pressed = st.button(
+            t("check_button", lg), type="primary", key="chk_go", width="stretch", icon=":material/task_alt:"
+        )
     draft_obj = ReplyDraft("draft", draft_text, files=files)
     fp = fingerprint(request_text.strip(), author, draft_text.strip(), [(n, len(b)) for n, b in files])
     with right:

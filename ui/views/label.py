@@ -36,14 +36,18 @@ def _when(value: Any) -> str:
 # ---------------------------------------------------------------------------- labeling
 def _save_label(sid: str, rid: str, grade: int, flags: list[str], lg: str) -> None:
     key = fingerprint("label", sid, rid, grade, sorted(flags))
-    resp = common.call(lambda: common.client().label_reply(sid, rid, grade, flags, idempotency_key=key), spinner=t("loading", lg))
+    resp = common.call(
+        lambda: common.client().label_reply(sid, rid, grade, flags, idempotency_key=key), spinner=t("loading", lg)
+    )
     if resp is None:
         return
     ids = resp.get("ids") if isinstance(resp, dict) else None
     st.session_state.setdefault("lbl_saved", {})[f"{sid}:{rid}"] = (ids or ["?"])[0]
 
 
-def _label_reply(sid: str, result: dict[str, Any], reply: dict[str, Any], label: dict[str, Any] | None, lg: str) -> None:
+def _label_reply(
+    sid: str, result: dict[str, Any], reply: dict[str, Any], label: dict[str, Any] | None, lg: str
+) -> None:
     rid = str(result.get("id"))
     with st.container(border=True, key=f"lblbox_{rid}"):
         st.html(card_html(result, reply, lg, framed=False))
@@ -174,7 +178,10 @@ def _training(lg: str) -> None:
     st.subheader(t("train_header", lg))
     st.caption(t("train_intro", lg))
     running = st.session_state.get("train_job")
-    if st.button(t("train_button", lg), key="train_go", type="primary", disabled=bool(running), icon=":material/model_training:"):
+    pressed = st.button(
+        t("train_button", lg), key="train_go", type="primary", disabled=bool(running), icon=":material/model_training:"
+    )
+    if pressed:
         _start_training(lg)
         running = st.session_state.get("train_job")
     if running:
@@ -184,13 +191,16 @@ def _training(lg: str) -> None:
         if done.get("status") == "succeeded":
             st.success(t("train_done", lg, version=done.get("model_version") or "?"), icon=":material/check_circle:")
         else:
-            st.error(t("train_failed", lg, detail=done.get("error") or done.get("stage") or "?"), icon=":material/error:")
+            detail = done.get("error") or done.get("stage") or "?"
+            st.error(t("train_failed", lg, detail=detail), icon=":material/error:")
 
 
-def _activate(version: str, lg: str) -> None:
+def _activate(version: str, lg: str) -> bool:
     resp = common.call(lambda: common.client().activate(version), spinner=t("loading", lg))
-    if isinstance(resp, dict):
-        st.session_state["model_notice"] = t("model_activated", lg, version=resp.get("active") or version)
+    if not isinstance(resp, dict):
+        return False  # the error message is already on the page
+    st.session_state["model_notice"] = t("model_activated", lg, version=resp.get("active") or version)
+    return True
 
 
 def _chart(rows: list[dict[str, Any]], lg: str) -> alt.Chart:
@@ -245,7 +255,8 @@ def _models(lg: str) -> None:
         if active:
             names = comparable_metrics(by_version[active].get("metrics") or {}, by_version[active].get("metrics") or {})
             if names:
-                st.altair_chart(_chart(metrics_long({active: by_version[active].get("metrics") or {}}, names, lg), lg), width="stretch")
+                rows = metrics_long({active: by_version[active].get("metrics") or {}}, names, lg)
+                st.altair_chart(_chart(rows, lg), width="stretch")
         return
     default = pick_candidate(models)
     chosen = st.selectbox(
@@ -266,9 +277,8 @@ def _models(lg: str) -> None:
         else:
             st.caption(t("model_no_metrics", lg))
     label = t("model_rollback", lg) if is_older(models, chosen, active) else t("model_activate", lg)
-    if st.button(label, key="model_activate", icon=":material/rocket_launch:"):
-        _activate(chosen, lg)
-        st.rerun()
+    if st.button(label, key="model_activate", icon=":material/rocket_launch:") and _activate(chosen, lg):
+        st.rerun()  # redraw the table and chart with the new active model
 
 
 # ---------------------------------------------------------------------------- page

@@ -11,9 +11,10 @@ import streamlit as st
 from ui import common
 from ui.export import ranking_rows, to_csv, to_json
 from ui.i18n import FLAG_CODES, flag_label, t
-from ui.paste import PastedReply, split_replies
+from ui.paste import PastedReply, format_time, parse_time_input, split_replies
 from ui.payload import UPLOAD_TYPES, ReplyDraft, build_screen, combine, file_problem, fingerprint, strip_content
 from ui.render import card_html, md_escape
+
 
 # ---------------------------------------------------------------------------- state
 def _items() -> list[dict[str, Any]]:
@@ -25,9 +26,14 @@ def _new_uid() -> str:
     return f"i{st.session_state['scr_seq']}"
 
 
+def _new_item(text: str, author: str | None = None, sent_at: datetime | None = None) -> dict[str, Any]:
+    """A reply being edited; `gen` renews the file uploader's key after each upload."""
+    return {"uid": _new_uid(), "text": text, "author": author, "sent_at": sent_at, "files": [], "gen": 0}
+
+
 def _add_items(pasted: list[PastedReply]) -> None:
     for p in pasted:
-        _items().append({"uid": _new_uid(), "text": p.text, "author": p.author, "sent_at": p.sent_at, "files": [], "gen": 0})
+        _items().append(_new_item(p.text, p.author, p.sent_at))
 
 
 def _widget_value(store_key: str) -> Any:
@@ -46,7 +52,7 @@ def _add_pasted() -> None:
 
 
 def _add_empty() -> None:
-    _items().append({"uid": _new_uid(), "text": "", "author": None, "sent_at": None, "files": [], "gen": 0, "open": True})
+    _items().append(dict(_new_item(""), open=True))
 
 
 def _delete(uid: str) -> None:
@@ -118,10 +124,17 @@ def _render_items(lg: str) -> list[ReplyDraft]:
             akey = f"w_scr_author_{uid}"
             if akey not in st.session_state:
                 st.session_state[akey] = item.get("author") or ""
+            skey = f"w_scr_sent_{uid}"
+            if skey not in st.session_state:
+                st.session_state[skey] = format_time(item.get("sent_at"))
             c1, c2 = st.columns([3, 2])
             item["author"] = c1.text_input(t("author_label", lg), key=akey) or None
-            if item.get("sent_at"):
-                c2.caption(f"{t('sent_at_label', lg)}: {item['sent_at']:%d.%m.%Y %H:%M}")
+            sent_text = c2.text_input(t("sent_at_label", lg), key=skey, placeholder="02.03.2026 10:14")
+            try:
+                item["sent_at"] = parse_time_input(sent_text or "")
+            except ValueError:
+                item["sent_at"] = None
+                st.warning(t("bad_time", lg), icon=":material/schedule:")
             st.file_uploader(
                 t("attach_label", lg),
                 type=UPLOAD_TYPES,
@@ -134,7 +147,9 @@ def _render_items(lg: str) -> list[ReplyDraft]:
                 f1, f2 = st.columns([3, 2])
                 f1.caption(t("attached_files", lg, files=", ".join(name for name, _ in item["files"])))
                 f2.button(t("remove_files", lg), key=f"scr_rmfiles_{uid}", on_click=_remove_files, args=(uid,))
-            st.button(t("reply_delete", lg), key=f"scr_del_{uid}", on_click=_delete, args=(uid,), icon=":material/delete:")
+            st.button(
+                t("reply_delete", lg), key=f"scr_del_{uid}", on_click=_delete, args=(uid,), icon=":material/delete:"
+            )
         drafts.append(ReplyDraft(uid, item["text"], item.get("author"), item.get("sent_at"), list(item["files"])))
     return drafts
 
@@ -148,7 +163,9 @@ def _inputs_fingerprint(request_text: str, closed_at: datetime | None, drafts: l
 
 
 # ---------------------------------------------------------------------------- screening
-def _run_screen(request_text: str, closed_at: datetime | None, drafts: list[ReplyDraft], lg: str, started: float) -> None:
+def _run_screen(
+    request_text: str, closed_at: datetime | None, drafts: list[ReplyDraft], lg: str, started: float
+) -> None:
     if not request_text.strip():
         st.warning(t("need_request", lg), icon=":material/edit:")
         return
@@ -188,9 +205,8 @@ def _render_results(lg: str, current_fp: str) -> None:
     if state.get("skipped"):
         st.caption(t("skipped_empty", lg, n=state["skipped"]))
     relevant = sum(1 for r in results if r.get("relevant"))
-    st.caption(
-        t("results_summary", lg, n=len(results), rel=relevant, model=response.get("model_version") or "?", ms=state["elapsed_ms"])
-    )
+    model = response.get("model_version") or "?"
+    st.caption(t("results_summary", lg, n=len(results), rel=relevant, model=model, ms=state["elapsed_ms"]))
     present = [c for c in FLAG_CODES if any(f.get("code") == c for r in results for f in r.get("flags") or [])]
     present += sorted({str(f.get("code")) for r in results for f in r.get("flags") or []} - set(present))
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
@@ -208,7 +224,12 @@ def _render_results(lg: str, current_fp: str) -> None:
     rows = ranking_rows(results, replies_by_id, lg)
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     d1.download_button(
-        t("export_csv", lg), to_csv(rows), file_name=f"replyscreen-{stamp}.csv", mime="text/csv", key="dl_csv", icon=":material/download:"
+        t("export_csv", lg),
+        to_csv(rows),
+        file_name=f"replyscreen-{stamp}.csv",
+        mime="text/csv",
+        key="dl_csv",
+        icon=":material/download:",
     )
     d2.download_button(
         t("export_json", lg),
@@ -238,10 +259,14 @@ def page() -> None:
             st.text_area, t("request_label", lg), "scr_request", placeholder=t("request_placeholder", lg), height=140
         )
         closed_at = None
-        if common.persistent(st.checkbox, t("request_closed", lg), "scr_closed", default=False):
+        if common.persistent(
+            st.checkbox, t("request_closed", lg), "scr_closed", default=False, help=t("closed_help", lg)
+        ):
             c1, c2 = st.columns(2)
             day: date = common.persistent(c1.date_input, t("closed_at", lg), "scr_closed_day", default=date.today())
-            moment: dtime = common.persistent(c2.time_input, t("closed_time", lg), "scr_closed_time", default=dtime(12, 0))
+            moment: dtime = common.persistent(
+                c2.time_input, t("closed_time", lg), "scr_closed_time", default=dtime(12, 0)
+            )
             closed_at = combine(day, moment)
         paste = common.persistent(
             st.text_area, t("paste_label", lg), "scr_paste", help=t("paste_help", lg), height=200,
@@ -257,7 +282,14 @@ def page() -> None:
         b1, b2 = st.columns(2)
         b1.button(t("reply_add_one", lg), key="scr_add_one", on_click=_add_empty)
         b2.button(t("clear_all", lg), key="scr_clear", on_click=_clear_all, icon=":material/clear_all:")
-        st.button(t("screen_button", lg), type="primary", key="scr_go", on_click=_on_screen, width="stretch", icon=":material/manage_search:")
+        st.button(
+            t("screen_button", lg),
+            type="primary",
+            key="scr_go",
+            on_click=_on_screen,
+            width="stretch",
+            icon=":material/manage_search:",
+        )
     with right:
         started = st.session_state.pop("scr_pending", None)
         if started is not None:
