@@ -173,6 +173,11 @@ class Encoder:
         self._vectors = _LRU(max(config.cache_size, 0))
         self._embedded = _LRU(max(config.cache_size, 0) * 8)
 
+    def clear_cache(self) -> None:
+        """Forget cached embeddings (benchmarks measure cold work; a new model version starts fresh)."""
+        self._vectors = _LRU(max(self.config.cache_size, 0))
+        self._embedded = _LRU(max(self.config.cache_size, 0) * 8)
+
     # ----------------------------------------------------------------------------------------- loading
 
     def _load(self, config: EncoderConfig):

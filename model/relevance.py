@@ -67,6 +67,23 @@ class GradeClassifier(ClassifierMixin, BaseEstimator):
         return self.predict_proba(X) @ GRADES / 3.0
 
 
+OFF_TOPIC_SCORE_CAP = 0.5  # = expected grade 1.5: below anything the model believes relevant
+
+
+def reconcile(proba: np.ndarray, scores: np.ndarray, grades: np.ndarray, off_topic: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep outputs consistent with flags.md: an off-topic reply is not relevant (grade ≤ 1).
+
+    Returns (scores, grades, relevant). Measured neutral on ranking under grouped CV; it removes
+    contradictions such as 'relevant' and 'off_topic' on the same reply.
+    """
+    relevant = (proba[:, 2:].sum(axis=1) > 0.5) & ~off_topic
+    low = proba[:, :2].argmax(axis=1)
+    grades = np.where(off_topic, np.minimum(grades, low), grades)
+    scores = np.where(off_topic, np.minimum(scores, OFF_TOPIC_SCORE_CAP), scores)
+    return scores, grades, relevant
+
+
 def with_grade_features(X: np.ndarray, grade_proba: np.ndarray) -> np.ndarray:
     """Stack the grade model's view (P(relevant), expected grade) onto the features for the flag heads.
 

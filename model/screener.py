@@ -14,7 +14,7 @@ from model.attachments import AttachmentLimits
 from model.encoder import Encoder
 from model.features import FEATURE_INDEX, Featurizer, ReplyView, RequestView
 from model.flags import build_flags
-from model.relevance import FlagClassifier, GradeClassifier, with_grade_features
+from model.relevance import FlagClassifier, GradeClassifier, reconcile, with_grade_features
 from model.suggestions import suggestions_for
 from model.text import TextProcessor
 from model.types import FLAG_CODES, Reply, Request
@@ -75,6 +75,7 @@ class Screener:
         scores = self.grade.score_samples(X)
         grades = self.grade.predict(X)
         decided = self.flags.predict(with_grade_features(X, proba))
+        scores, grades, relevant = reconcile(proba, scores, grades, decided[:, FLAG_CODES.index("off_topic")])
         results = []
         for i, view in enumerate(views):
             codes = [code for j, code in enumerate(FLAG_CODES) if decided[i, j]]
@@ -82,7 +83,7 @@ class Screener:
                 "id": view.reply.id,
                 "rank": 0,
                 "score": round(float(np.clip(scores[i], 0.0, 1.0)), 4),
-                "relevant": bool(proba[i, 2:].sum() > 0.5),
+                "relevant": bool(relevant[i]),
                 "grade": int(grades[i]),
                 "flags": build_flags(codes, view, self.featurizer),
                 "evidence": _evidence(request_view, view),

@@ -18,7 +18,7 @@ app = typer.Typer(help="ReplyScreen: rank partner replies to a lead request, fla
                        "check a draft before sending, and retrain the model.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -5,7 +5,8 @@
 For each worker count it starts `python -m service.cli serve` on a free loopback port with a fresh SQLite
 database and the newest model of settings.models_dir, then measures:
 - sequential latency (p50/p95/p99) of /v1/check and of /v1/screen with a realistic 10-reply thread built from
-  data/samples; every request carries unique text, so the embedding cache never answers for the engine;
+  data/samples; every screening and every draft carries unique text, so the embedding cache never answers for
+  them (a /v1/check repeats the lead request, as partners checking drafts against one lead do);
 - throughput (requests/s) with `--concurrency` client threads;
 - service overhead per screening = client latency − engine time the service reports in `Server-Timing`
   (HTTP, auth, validation, storage, serialisation), as a share of the engine time;
@@ -151,7 +152,8 @@ def sequential(client: httpx.Client, path: str, bodies: Callable[[int], dict[str
         t0 = time.perf_counter()
         resp = client.post(path, json=bodies(offset + i))
         latencies.append(time.perf_counter() - t0)
-        resp.raise_for_status()
+        if resp.status_code != 200:
+            raise RuntimeError(f"{path} answered {resp.status_code}: {resp.text[:500]}")
         engine.append(engine_ms(resp) / 1000)
     return latencies, engine
 
@@ -161,7 +163,9 @@ def concurrent(url: str, key: str, path: str, bodies: Callable[[int], dict[str, 
     def one(i: int) -> float:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=300) as c:
             t0 = time.perf_counter()
-            c.post(path, json=bodies(offset + i)).raise_for_status()
+            resp = c.post(path, json=bodies(offset + i))
+            if resp.status_code != 200:
+                raise RuntimeError(f"{path} answered {resp.status_code}: {resp.text[:500]}")
             return time.perf_counter() - t0
 
     start = time.perf_counter()
@@ -172,20 +176,27 @@ def concurrent(url: str, key: str, path: str, bodies: Callable[[int], dict[str, 
 
 
 def engine_alone(models_dir: Path, thread: dict[str, Any], n: int, offset: int) -> dict[str, float]:
-    """The engine in this process on the same (cache-busted) screenings, through the same conversion."""
+    """The engine in this process on the same (cache-busted) screenings, given exactly what the service gives it."""
     from replyscreen.settings import Settings
     from replyscreen.wiring import load_screener
     from service import convert
+    from service.limits import Limits, prepare_reply
     from service.schemas import ScreenIn
 
-    screener = load_screener(Settings(models_dir=models_dir))
-    body0 = ScreenIn.model_validate(unique(thread, offset - 1))
-    screener.screen(convert.to_request(body0.request), [convert.to_reply(r, r.id or "", []) for r in body0.replies])
+    settings = Settings(models_dir=models_dir)
+    screener = load_screener(settings)
+    limits = Limits.from_settings(settings)
+
+    def engine_input(i: int) -> tuple[Any, list[Any]]:
+        body = ScreenIn.model_validate(unique(thread, i))
+        ids = convert.assign_ids(body.replies)
+        replies = [convert.to_reply(r, rid, prepare_reply(r, "r", limits)) for r, rid in zip(body.replies, ids)]
+        return convert.to_request(body.request), replies
+
+    screener.screen(*engine_input(offset - 1))  # warm-up
     times = []
     for i in range(n):
-        body = ScreenIn.model_validate(unique(thread, offset + i))
-        request = convert.to_request(body.request)
-        replies = [convert.to_reply(r, r.id or f"r{j}", []) for j, r in enumerate(body.replies)]
+        request, replies = engine_input(offset + i)
         t0 = time.perf_counter()
         screener.screen(request, replies)
         times.append(time.perf_counter() - t0)
@@ -200,8 +211,8 @@ def run(workers_list: list[int], n: int, concurrency: int, models_dir: Path, sam
         return unique(thread, i)
 
     def check_body(i: int) -> dict[str, Any]:
-        body = unique({"request": thread["request"], "replies": [draft]}, i)
-        return {"request": body["request"], "draft": body["replies"][0]}
+        # a partner checks new drafts against the same lead: the draft is always new, the request repeats
+        return {"request": thread["request"], "draft": {**draft, "text": f"{draft['text']} (#{i})"}}
 
     report: dict[str, Any] = {"requests": n, "concurrency": concurrency, "cpus": os.cpu_count(),
                               "thread_replies": len(thread["replies"]), "runs": []}
@@ -252,7 +263,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"{report['cpus']} CPUs; {report['requests']} sequential requests per endpoint, then "
         f"{report['concurrency']} concurrent clients; /v1/screen sends a {report['thread_replies']}-reply thread; "
-        "every request has unique text (no embedding-cache hits). Produced by `python -m service.bench`.",
+        "every screening and draft has unique text (no embedding-cache hits; /v1/check repeats the lead request). "
+        "Produced by `python -m service.bench`.",
         "",
         "| workers | /v1/check p50 / p95 / p99 ms | /v1/screen p50 / p95 / p99 ms | engine in service p50 ms | "
         "overhead p50 ms | overhead % of engine | check req/s (conc.) | screen req/s (conc.) | RSS MB per worker |",

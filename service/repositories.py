@@ -261,16 +261,25 @@ def sync_registry(db: Database, models_dir: Path, activate_newest_if_none: bool 
         cards: list[dict[str, Any]] = []
     else:
         cards = [card_to_dict(c) for c in list_versions(Path(models_dir))]
-    added: list[str] = []
-    with db.write() as session:
+    with db.read() as session:  # the common case (nothing new, a model active) takes no write lock
         known = set(session.scalars(select(ModelRecord.version)))
-        for card in cards:
-            if str(card.get("version")) not in known:
-                register_model(session, card, Path(models_dir) / str(card["version"]), "found")
-                added.append(str(card["version"]))
-        if activate_newest_if_none and cards and _active(session) is None:
-            newest = max(cards, key=lambda c: (str(c.get("created_at") or ""), str(c["version"])))
-            session.add(ModelActivation(version=str(newest["version"]), activated_at=utcnow(), key_id=None))
+        has_active = _active(session) is not None
+    new_cards = [c for c in cards if str(c.get("version")) not in known]
+    if not new_cards and (has_active or not activate_newest_if_none or not cards):
+        return []
+    added: list[str] = []
+    try:
+        with db.write() as session:
+            known = set(session.scalars(select(ModelRecord.version)))
+            for card in cards:
+                if str(card.get("version")) not in known:
+                    register_model(session, card, Path(models_dir) / str(card["version"]), "found")
+                    added.append(str(card["version"]))
+            if activate_newest_if_none and cards and _active(session) is None:
+                newest = max(cards, key=lambda c: (str(c.get("created_at") or ""), str(c["version"])))
+                session.add(ModelActivation(version=str(newest["version"]), activated_at=utcnow(), key_id=None))
+    except IntegrityError:  # another worker registered the same artifact at the same moment: it is there
+        return []
     return added
 
 

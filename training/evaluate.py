@@ -14,7 +14,7 @@ from sklearn.metrics import ndcg_score, precision_recall_fscore_support, roc_auc
 from sklearn.model_selection import GroupKFold
 
 from model.features import FEATURE_INDEX
-from model.relevance import with_grade_features
+from model.relevance import reconcile, with_grade_features
 from model.types import FLAG_CODES, Thread
 from training.train import FeatureSet, fit_models
 
@@ -77,9 +77,7 @@ def cross_validate(features: FeatureSet, threads: Sequence[Thread], folds: int =
         subset = FeatureSet(features.X[train], features.grades[train], features.flags[train],
                             features.groups[train], [features.reply_ids[i] for i in train])
         grade, flags = fit_models(subset)
-        scores[test] = grade.score_samples(features.X[test])
-        grades_pred[test] = grade.predict(features.X[test])
-        flags_pred[test] = flags.predict(with_grade_features(features.X[test], grade.predict_proba(features.X[test])))
+        scores[test], grades_pred[test], flags_pred[test] = predict_all(grade, flags, features.X[test])
         if baselines:
             test_ids = list(dict.fromkeys(features.groups[test]))
             tfidf[test] = _tfidf_scores(threads, set(features.groups[train]), [by_id[i] for i in test_ids])
@@ -96,11 +94,18 @@ def cross_validate(features: FeatureSet, threads: Sequence[Thread], folds: int =
     return report
 
 
+def predict_all(grade, flags, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores, grades and flags exactly as the Screener produces them."""
+    proba = grade.predict_proba(X)
+    decided = flags.predict(with_grade_features(X, proba))
+    scores, grades, _ = reconcile(proba, grade.score_samples(X), grade.predict(X),
+                                  decided[:, FLAG_CODES.index("off_topic")])
+    return scores, grades, decided
+
+
 def evaluate_fitted(features: FeatureSet, grade, flags) -> dict:
     """Metrics of an already-trained model on held-out threads (no refitting)."""
-    scores = grade.score_samples(features.X)
-    predicted = grade.predict(features.X)
+    scores, predicted, decided = predict_all(grade, flags, features.X)
     return {**ranking_metrics(features.groups, features.grades, scores),
             "grade_accuracy": float((predicted == features.grades).mean()),
-            "flags": flag_metrics(features.flags,
-                                  flags.predict(with_grade_features(features.X, grade.predict_proba(features.X))))}
+            "flags": flag_metrics(features.flags, decided)}

@@ -12,6 +12,10 @@ from training.dataset import load_threads
 from training.train import featurize
 
 
+class Foreign:
+    """Stands for any class an attacker could name in a crafted artifact."""
+
+
 @pytest.fixture(scope="module")
 def small_features():
     threads = [t for t in load_threads(SAMPLES) if t.id.endswith(("01", "02", "03", "04"))]
@@ -66,7 +70,10 @@ def test_artifact_round_trip_and_refusal_of_foreign_types(small_features, tmp_pa
 
     import skops.io as sio
 
-    sio.dump(SVC(), path / "grade.skops")  # a type outside the allow-list
+    sio.dump(SVC(), path / "grade.skops")  # a safe type, but not ours
+    with pytest.raises(ArtifactError, match="does not hold"):
+        load_model(path)
+    sio.dump(Foreign(), path / "grade.skops")  # a type outside the allow-list is never instantiated
     with pytest.raises(ArtifactError, match="allow-list"):
         load_model(path)
     (path / "flags.skops").write_bytes(b"garbage")

@@ -14,6 +14,7 @@ import json
 
 import hypothesis
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis.errors import Unsatisfiable
@@ -37,6 +38,7 @@ def fuzz(service: Service, allowed_5xx: frozenset[int] = frozenset()) -> list[st
     schema = schemathesis.openapi.from_url(service.url + "/openapi.json").exclude(path="/v1/models/train")
     headers = {"Authorization": f"Bearer {service.keys['admin']}"}
     failures: list[str] = []
+    session = requests.Session()  # keep-alive: the fuzzing budget goes to cases, not to TCP handshakes
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 12
     for operation in operations:
@@ -46,7 +48,7 @@ def fuzz(service: Service, allowed_5xx: frozenset[int] = frozenset()) -> list[st
                                  suppress_health_check=list(HealthCheck))
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case) -> None:  # noqa: ANN001 - schemathesis Case
-                resp = case.call(headers=headers, timeout=120)
+                resp = case.call(headers=headers, timeout=120, session=session)
                 where = f"{case.method} {case.formatted_path} -> {resp.status_code}: {resp.text[:300]}"
                 assert resp.status_code < 500 or resp.status_code in allowed_5xx, where
                 if resp.status_code >= 400:

@@ -6,6 +6,7 @@ activations made through one worker are followed by the other without failing a 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -91,6 +92,14 @@ def test_concurrent_screenings_and_labels_lose_nothing(duo: Service) -> None:
     assert total == expected
     ids = [(t["id"], r["id"]) for t in exported for r in t["replies"]]
     assert len(ids) == len(set(ids)) == expected
+
+    # /metrics aggregates both workers (prometheus multiprocess mode)
+    screenings = n_clients * len(range(0, per_client, 5))
+    text = httpx.get(duo.url + "/metrics").text
+    total = next(float(line.split()[-1]) for line in text.splitlines()
+                 if line.startswith("replyscreen_screenings_total"))
+    assert total >= screenings
+    assert re.search(r'replyscreen_model_info\{[^}]*version="[^"]+"[^}]*\} 1\.0', text)
 
 
 def test_train_evaluate_activate_rollback(duo: Service) -> None:

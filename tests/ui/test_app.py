@@ -352,3 +352,13 @@ def test_live_closed_request_flags_late_reply(live_url: str) -> None:
     flags = {r["id"]: {f["code"] for f in r["flags"]} for r in at.session_state["scr_result"]["response"]["results"]}
     assert "late_reply" in flags["r2"] and "late_reply" not in flags["r1"]
     assert "После закрытия" in "".join(h.proto.body for h in at.main.html)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_english_pages_have_no_russian_left(down_url: str, page: str) -> None:
+    import re
+
+    at = open_page(page, "en")
+    labels = [w.label for kind in ("text_area", "text_input", "button", "checkbox", "toggle", "radio") for w in getattr(at, kind)]
+    shown = all_text(at) + "\n".join(labels) + "\n".join(e.label for e in at.expander)
+    assert not re.search("[а-яё]", shown, re.IGNORECASE), re.findall(r"[^\n]*[а-яё][^\n]*", shown, re.IGNORECASE)[:3]
