@@ -55,6 +55,14 @@ def test_concurrent_screenings_and_labels_lose_nothing(duo: Service) -> None:
     threads = small_threads(4)
     n_clients, per_client = 12, 10
 
+    failures: list[str] = []
+
+    def failed(resp: httpx.Response, expected: int) -> bool:
+        if resp.status_code != expected:
+            failures.append(f"{resp.request.method} {resp.request.url.path} -> {resp.status_code} {resp.text[:300]}")
+            return True
+        return False
+
     def client(n: int) -> dict[str, int]:
         stats = {"labels": 0, "errors": 0}
         with duo.client("admin") as c:
@@ -62,14 +70,14 @@ def test_concurrent_screenings_and_labels_lose_nothing(duo: Service) -> None:
                 thread = threads[(n + i) % len(threads)]
                 if i % 5 == 0:
                     resp = c.post("/v1/screen", json=screen_body(thread, 4))
-                    if resp.status_code != 200:
+                    if failed(resp, 200):
                         stats["errors"] += 1
                         continue
                     sid = resp.json()["screening_id"]
                     for r in resp.json()["results"][:2]:
                         lab = c.post("/v1/examples", json={"screening_id": sid, "reply_id": r["id"], "relevance": 2},
                                      headers={"Idempotency-Key": f"{sid}-{r['id']}"})
-                        stats["errors"] += lab.status_code != 201
+                        stats["errors"] += failed(lab, 201)
                         stats["labels"] += lab.status_code == 201
                     continue
                 body = {"request": thread["request"], "thread_id": f"c{n}-t{i}",
@@ -78,13 +86,13 @@ def test_concurrent_screenings_and_labels_lose_nothing(duo: Service) -> None:
                 key = f"c{n}-{i}"
                 for _ in range(2):  # a retry with the same key must not store twice
                     lab = c.post("/v1/examples", json=body, headers={"Idempotency-Key": key})
-                    stats["errors"] += lab.status_code != 201
+                    stats["errors"] += failed(lab, 201)
                 stats["labels"] += 1
         return stats
 
     with ThreadPoolExecutor(n_clients) as pool:
         results = list(pool.map(client, range(n_clients)))
-    assert sum(r["errors"] for r in results) == 0
+    assert sum(r["errors"] for r in results) == 0, failures[:5]
     expected = sum(r["labels"] for r in results)
     with duo.client("label") as c:
         total = c.get("/v1/examples", params={"limit": 1}).json()["total"]
