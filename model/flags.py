@@ -80,7 +80,8 @@ def evidence_for(flag: str, view: ReplyView, featurizer: Featurizer) -> list[dic
     return []
 
 
-def build_flags(codes: list[str], view: ReplyView, featurizer: Featurizer) -> list[dict]:
-    lang = message_language(view.analysis.lang)
+def build_flags(codes: list[str], view: ReplyView, featurizer: Featurizer, fallback_lang: str = "en") -> list[dict]:
+    """Messages in the reply's language; a reply with no words (a bare URL) gets the request's language."""
+    lang = message_language(view.analysis.lang if view.analysis.lang in MESSAGES["no_greeting"] else fallback_lang)
     return [{"code": code, "message": MESSAGES[code][lang], "evidence": evidence_for(code, view, featurizer)}
             for code in codes]

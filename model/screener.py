@@ -65,7 +65,8 @@ class Screener:
         has_numbers = X[0, FEATURE_INDEX["result_numbers"]] > 0
         body = {key: result[key] for key in ("score", "relevant", "grade", "flags", "evidence", "language",
                                              "attachment_errors")}
-        body["suggestions"] = suggestions_for(codes, result["grade"], result["language"], request.author, has_numbers)
+        lang = result["language"] if result["language"] in ("ru", "en", "ar") else request_view.analysis.lang
+        body["suggestions"] = suggestions_for(codes, result["grade"], lang, request.author, has_numbers)
         return body
 
     # ---- internals -------------------------------------------------------------------------------
@@ -85,7 +86,7 @@ class Screener:
                 "score": round(float(np.clip(scores[i], 0.0, 1.0)), 4),
                 "relevant": bool(relevant[i]),
                 "grade": int(grades[i]),
-                "flags": build_flags(codes, view, self.featurizer),
+                "flags": build_flags(codes, view, self.featurizer, request_view.analysis.lang),
                 "evidence": _evidence(request_view, view),
                 "language": view.analysis.lang,
                 "attachment_errors": view.attachment_errors,
