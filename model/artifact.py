@@ -13,9 +13,9 @@ from typing import Any
 import skops.io as sio
 
 from model.features import FEATURE_NAMES
-from model.relevance import FlagClassifier, GradeClassifier
+from model.relevance import STACKED_COLUMNS, FlagClassifier, GradeClassifier
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: flag heads read the features plus two stacked grade columns
 CARD_FILE = "card.json"
 GRADE_FILE = "grade.skops"
 FLAGS_FILE = "flags.skops"
@@ -108,4 +108,8 @@ def load_model(directory: Path) -> tuple[GradeClassifier, FlagClassifier, ModelC
     flags = _load_trusted(directory / FLAGS_FILE)
     if not isinstance(grade, GradeClassifier) or not isinstance(flags, FlagClassifier):
         raise ArtifactError(f"{directory} does not hold ReplyScreen estimators.")
+    if getattr(grade, "n_features_in_", None) != len(FEATURE_NAMES) or \
+            getattr(flags, "n_features_in_", None) != len(FEATURE_NAMES) + STACKED_COLUMNS:
+        raise ArtifactError(f"model {card.version} expects another number of features; "
+                            f"retrain with `replyscreen train`.")
     return grade, flags, card

@@ -67,6 +67,7 @@ class GradeClassifier(ClassifierMixin, BaseEstimator):
         return self.predict_proba(X) @ GRADES / 3.0
 
 
+STACKED_COLUMNS = 2  # P(relevant) and the expected grade, appended by with_grade_features
 OFF_TOPIC_SCORE_CAP = 0.5  # = expected grade 1.5: below anything the model believes relevant
 
 

@@ -190,8 +190,14 @@ def train(data: Path = typer.Option(None, help="JSONL file or directory (default
     data = data or settings.samples_dir
     models_dir = models_dir or settings.models_dir
     if if_missing and latest(models_dir) is not None:
-        console.print(f"model present: {latest(models_dir)}")
-        return
+        from model.artifact import ArtifactError, load_model
+
+        try:
+            load_model(latest(models_dir))
+            console.print(f"model present: {latest(models_dir)}")
+            return
+        except ArtifactError as error:
+            console.print(f"retraining: {error}")
     try:
         threads = load_threads(data, require_labels=True)
         encoder = build_encoder(settings)

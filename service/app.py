@@ -38,6 +38,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(startup.prepare, settings)
+        # Load the active model BEFORE serving: with several workers on one socket, a worker only starts
+        # accepting connections when it can score, so no request lands on a worker still loading. Without a
+        # registered model the app starts at once and /readyz says why it is not ready.
+        await run_in_threadpool(app.state.holder.ensure_active_safely)
         app.state.holder.start()
         try:
             yield

@@ -104,16 +104,15 @@ class Server:
 
     def wait_ready(self, timeout: float = 300.0) -> None:
         deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=5) as client:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"server exited with {self.proc.returncode}")
-                try:  # every worker must answer ready: sample several connections
-                    if all(client.get(self.url + "/readyz").status_code == 200 for _ in range(4 * self.workers)):
-                        return
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.5)
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            try:  # workers accept connections only once their model is loaded; probe on fresh connections
+                if all(httpx.get(self.url + "/readyz", timeout=5).status_code == 200 for _ in range(4 * self.workers)):
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
         raise TimeoutError("service not ready")
 
     def worker_rss_mb(self) -> list[float]:

@@ -140,6 +140,16 @@ class ModelHolder:
             if repositories.active_version(self.db) == active:  # not switched again while we were loading
                 self.publish(loaded)
 
+    def ensure_active_safely(self) -> None:
+        """ensure_active() for startup: never raises (the poller retries), records why it failed."""
+        try:
+            self.ensure_active()
+        except ImportError as exc:
+            self.error = f"scoring engine not available: {exc}"
+        except Exception as exc:  # noqa: BLE001
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.warning("initial model load failed: %s", self.error)
+
     # --- background poller -----------------------------------------------------------------------------------
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="model-holder", daemon=True)

@@ -115,17 +115,22 @@ def metrics_long(models: dict[str, dict[str, Any]], names: list[str], lang: str 
     return rows
 
 
+def _trained_at(model: dict[str, Any]) -> str:
+    """When the model was trained (its card), else when the service registered it — ISO strings sort."""
+    return str(model.get("created_at") or model.get("registered_at") or "")
+
+
 def pick_candidate(models: list[dict[str, Any]]) -> str | None:
     """Newest model that is not active (what a maintainer just trained), else None."""
     others = [m for m in models if not m.get("active") and m.get("version")]
     if not others:
         return None
-    return str(max(others, key=lambda m: str(m.get("registered_at") or m.get("created_at") or ""))["version"])
+    return str(max(others, key=_trained_at)["version"])
 
 
 def is_older(models: list[dict[str, Any]], version: str, than: str | None) -> bool:
     """True when `version` was registered before `than` — activating it is a rollback."""
-    when = {str(m.get("version")): str(m.get("registered_at") or m.get("created_at") or "") for m in models}
+    when = {str(m.get("version")): _trained_at(m) for m in models}
     return than is not None and version in when and than in when and when[version] < when[than]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.postgres import PostgresUnavailable, fresh_database, in_ci, postgres_server
+from tests.support.postgres import PostgresUnavailable, in_ci, postgres_server
 from tests.support.servers import REPO_ROOT, create_key, running_service
 
 SAMPLES = REPO_ROOT / "data" / "samples"

@@ -69,6 +69,14 @@ def test_no_server_errors_without_model(bare_service: Service) -> None:
     assert not failures, "\n\n".join(failures)
 
 
+def engine_calls(service: Service) -> float:
+    text = requests.get(service.url + "/metrics", timeout=30).text
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith(("replyscreen_screenings_total", "replyscreen_checks_total")))
+
+
 def test_no_server_errors_with_model(service: Service) -> None:
+    before = engine_calls(service)
     failures = fuzz(service)
     assert not failures, "\n\n".join(failures)
+    assert engine_calls(service) - before >= 20  # generated bodies did reach the engine

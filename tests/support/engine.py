@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from model.artifact import ArtifactError, load_model
 from replyscreen.settings import Settings
 from replyscreen.wiring import build_encoder
 from training.artifacts import latest, save
@@ -29,6 +30,10 @@ def default_model_dir() -> Path:
     settings = engine_settings()
     existing = latest(settings.models_dir)
     if existing is not None:
-        return existing
+        try:
+            load_model(existing)
+            return existing
+        except ArtifactError:
+            pass  # built by an older version of the features: train a current one
     trained = train_model(load_threads(SAMPLES), encoder(), evaluate=False)
     return save(trained, settings.models_dir)

@@ -60,12 +60,25 @@ def service_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def _service(service_dir: Path, name: str) -> Iterator[str]:
+    root = service_dir / name
+    shutil.copytree(service_dir / "models", root / "models")
+    env = {"REPLYSCREEN_RATE_LIMIT_PER_MINUTE": "100000"}
+    with running_service(root, env, local=True) as base_url:
+        yield base_url
+
+
 @pytest.fixture(scope="session")
 def live_service(service_dir: Path) -> Iterator[str]:
     """Base URL of the real service on a loopback port, local mode (no keys), one worker."""
-    env = {"REPLYSCREEN_RATE_LIMIT_PER_MINUTE": "100000"}
-    with running_service(service_dir, env, local=True) as base_url:
-        yield base_url
+    yield from _service(service_dir, "apptest")
+
+
+@pytest.fixture(scope="session")
+def ui_service(service_dir: Path) -> Iterator[str]:
+    """A second, fresh service for the browser tests: empty database and cold caches, so the
+    Screen→cards time is what a requester with new replies sees."""
+    yield from _service(service_dir, "browser")
 
 
 def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90.0) -> None:
@@ -83,13 +96,13 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90.
 
 
 @pytest.fixture(scope="session")
-def live_ui(live_service: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the real Streamlit UI (started like `replyscreen ui`) talking to live_service."""
+def live_ui(ui_service: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the real Streamlit UI (started like `replyscreen ui`) talking to ui_service."""
     port = free_port()
     log = tmp_path_factory.mktemp("ui-streamlit") / "streamlit.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            streamlit_command(port), cwd=REPO_ROOT, env=ui_environment(live_service), stdout=out,
+            streamlit_command(port), cwd=REPO_ROOT, env=ui_environment(ui_service), stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"

@@ -38,6 +38,12 @@ def test_candidate_and_rollback() -> None:
     assert pick_candidate(models) == "v3"
     assert is_older(models, "v1", "v2") and not is_older(models, "v3", "v2") and not is_older(models, "v1", None)
     assert pick_candidate([{"version": "v2", "active": True}]) is None
+    # the training time (card) wins over the registration time (both registered at one sync)
+    synced = [
+        {"version": "old", "created_at": "2026-01-01T00:00:00Z", "registered_at": "2026-05-01T00:00:01Z"},
+        {"version": "new", "created_at": "2026-02-01T00:00:00Z", "registered_at": "2026-05-01T00:00:00Z", "active": True},
+    ]
+    assert is_older(synced, "old", "new") and not is_older(synced, "new", "old")
 
 
 def test_preview() -> None:

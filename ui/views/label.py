@@ -212,13 +212,13 @@ def _chart(rows: list[dict[str, Any]], lg: str) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("metric:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("metric:N", title=None, sort=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
             yOffset=alt.YOffset("model:N"),
             x=alt.X("value:Q", title=t("col_value", lg), scale=alt.Scale(domain=[0, 1])),
             color=alt.Color("model:N", title=t("col_model", lg), legend=alt.Legend(orient="top", labelLimit=400)),
             tooltip=[alt.Tooltip("model:N"), alt.Tooltip("metric:N"), alt.Tooltip("value:Q", format=".3f")],
         )
-        .properties(height=n_metrics * (10 + 12 * n_models))
+        .properties(height=n_metrics * max(26, 10 + 14 * n_models))
     )
 
 
@@ -242,7 +242,7 @@ def _models(lg: str) -> None:
             {
                 t("col_version", lg): m.get("version"),
                 t("model_active", lg): "●" if str(m.get("version")) == active else "",
-                t("col_created", lg): _when(m.get("registered_at") or m.get("created_at")),
+                t("col_created", lg): _when(m.get("created_at") or m.get("registered_at")),
                 **{metric_label(k, lg): round(v, 3) for k, v in headline_metrics(m.get("metrics")).items()},
             }
             for m in models
