@@ -32,7 +32,20 @@ def prepare(settings: Settings) -> None:
                 log.info("registry sync raced with another process; it will be retried by the model poller")
             except Exception as exc:  # noqa: BLE001 - a broken artifact must not stop the service
                 log.warning("could not sync the model registry from %s: %s", settings.models_dir, exc)
+            _replace_vanished_active_model(db)
             repositories.fail_orphaned_jobs(db)
     finally:
         engine.dispose()
         db.dispose()
+
+
+def _replace_vanished_active_model(db: Database) -> None:
+    """If the active model's directory was deleted (e.g. models_dir rebuilt), serve the newest one that exists."""
+    rows, active = repositories.list_models(db)
+    by_version = {r.version: r for r in rows}
+    if active is None or active not in by_version or Path(by_version[active].path).is_dir():
+        return
+    existing = [r for r in rows if Path(r.path).is_dir()]  # newest first
+    if existing:
+        log.warning("active model %s is gone from disk; activating %s", active, existing[0].version)
+        repositories.activate(db, existing[0].version, None)

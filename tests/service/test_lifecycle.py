@@ -188,5 +188,12 @@ def switch_under_load(duo: Service, target: str, expected_previous: str) -> set[
             w.join()
     assert not failures, failures[:3]
     assert count[0] > 0
-    with duo.client("screen") as c:
-        return {c.post("/v1/screen", json=body).json()["model_version"] for _ in range(12)}
+    # Every worker follows within seconds; probe on fresh connections so both workers answer.
+    headers = {"Authorization": f"Bearer {duo.keys['screen']}"}
+    deadline = time.monotonic() + 60
+    while True:
+        served = {httpx.post(duo.url + "/v1/screen", json=body, headers=headers, timeout=120).json()["model_version"]
+                  for _ in range(12)}
+        if served == {target} or time.monotonic() > deadline:
+            return served
+        time.sleep(1.0)

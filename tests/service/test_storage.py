@@ -174,3 +174,17 @@ def test_screening_delete_keeps_labels(db: Database) -> None:
         session.delete(session.get(Screening, sid))
     rows, _ = repositories.list_examples(db, 10, 0)
     assert len(rows) == 1 and rows[0].screening_id is None
+
+
+def test_vanished_active_model_is_replaced_by_newest_existing(db: Database, tmp_path: Path) -> None:
+    from service.startup import _replace_vanished_active_model
+
+    (tmp_path / "v2").mkdir()
+    with db.write() as session:
+        for v, t in (("v1", "2026-03-01T00:00:00Z"), ("v2", "2026-02-01T00:00:00Z")):
+            repositories.register_model(session, {"version": v, "created_at": t}, tmp_path / v, "found")
+    repositories.activate(db, "v1", None)  # v1's directory does not exist
+    _replace_vanished_active_model(db)
+    assert repositories.active_version(db) == "v2"
+    _replace_vanished_active_model(db)  # nothing to do now
+    assert repositories.active_version(db) == "v2"
