@@ -59,6 +59,8 @@ eval: model
 
 bench: model
 	$(PY) -m training.bench --out docs/benchmarks.md
+	$(PY) -m service.bench --out var/service-bench.md
+	cat var/service-bench.md >> docs/benchmarks.md
 
 clean:
 	rm -rf var .pytest_cache

@@ -4,7 +4,7 @@ Measures, with the embedding cache cleared before every run (a warm cache would 
 - screening one thread of 10 replies (~80 words each, one with a real 10-page PDF): p50 / p95;
 - the encoder-only time for exactly the texts that screening encodes (the floor) and the ratio;
 - replies per second over 500 replies; peak memory (max RSS).
-The service section (HTTP load on loopback) is appended by service.bench when it is available.
+The service section (HTTP load on loopback) is measured by service.bench; `make bench` appends it.
 """
 from __future__ import annotations
 
@@ -163,21 +163,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--skip-service", action="store_true")
     args = parser.parse_args()
     result = run(args.repeats)
-    sections = ["# Benchmarks\n\nProduced by `make bench`; figures are from the machine named in each section.\n",
+    sections = ["# Benchmarks\n\nProduced by `make bench`; figures are from the machine named in each section. "
+                "The service section (HTTP load on loopback) follows, from `python -m service.bench`.\n",
                 engine_markdown(result)]
     print(engine_markdown(result))
-    if not args.skip_service:
-        try:
-            from service.bench import run_service_bench, service_markdown
-        except ImportError:
-            pass
-        else:
-            service_result = run_service_bench()
-            sections.append(service_markdown(service_result))
-            print(sections[-1])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(sections), encoding="utf-8")
 

@@ -6,7 +6,7 @@ from sklearn.svm import SVC
 
 from model.artifact import ArtifactError, ModelCard, load_model, save_model
 from model.features import FEATURE_NAMES, Featurizer
-from model.relevance import FlagClassifier, GradeClassifier
+from model.relevance import FlagClassifier, GradeClassifier, with_grade_features
 from tests.support.engine import SAMPLES, encoder
 from training.dataset import load_threads
 from training.train import featurize
@@ -57,16 +57,20 @@ def test_flag_model_tunes_thresholds_and_respects_gates(small_features):
 
 def test_artifact_round_trip_and_refusal_of_foreign_types(small_features, tmp_path):
     grade = GradeClassifier().fit(small_features.X, small_features.grades)
-    flags = FlagClassifier(cv=3).fit(small_features.X, small_features.flags, groups=small_features.groups)
+    stacked = with_grade_features(small_features.X, grade.predict_proba(small_features.X))
+    flags = FlagClassifier(cv=3).fit(stacked, small_features.flags, groups=small_features.groups)
     card = ModelCard(version="t1", created_at="2026-01-01T00:00:00+00:00", encoder="e", data_fingerprint="f",
                      n_threads=4, n_replies=len(small_features.X))
     path = save_model(tmp_path / "t1", grade, flags, card)
     grade2, flags2, card2 = load_model(path)
     assert np.allclose(grade2.predict_proba(small_features.X), grade.predict_proba(small_features.X))
-    assert (flags2.predict(small_features.X) == flags.predict(small_features.X)).all()
+    assert (flags2.predict(stacked) == flags.predict(stacked)).all()
     assert card2.version == "t1"
     with pytest.raises(ArtifactError, match="immutable"):
         save_model(tmp_path / "t1", grade, flags, card)
+    unstacked = FlagClassifier(cv=3).fit(small_features.X, small_features.flags, groups=small_features.groups)
+    with pytest.raises(ArtifactError, match="number of features"):
+        load_model(save_model(tmp_path / "t2", grade, unstacked, card))
 
     import skops.io as sio
 
