@@ -222,7 +222,7 @@ def evaluate(data: Path = typer.Argument(..., help="Labeled JSONL file or direct
     """Report NDCG@3, ROC-AUC, top-1, grade accuracy and per-flag P/R/F1 beside two baselines."""
     from model.features import Featurizer
     from training.dataset import DatasetError, fingerprint, load_threads
-    from training.evaluate import cross_validate, evaluate_fitted, _tfidf_scores, ranking_metrics
+    from training.evaluate import cross_validate, holdout_report
     from training.report import print_report, write_chart, write_json
     from training.train import featurize
 
@@ -252,17 +252,8 @@ def evaluate(data: Path = typer.Argument(..., help="Labeled JSONL file or direct
     if mode == "cv":
         report = cross_validate(features, threads, folds=folds)
     else:
-        import numpy as np
-        from model.features import FEATURE_INDEX
-
-        ids = {t.id for t in threads}
-        e5 = np.where(features.X[:, FEATURE_INDEX["sim_text"]] != 0, features.X[:, FEATURE_INDEX["sim_text"]],
-                      features.X[:, FEATURE_INDEX["sim_page_max"]])
-        report = {"model": evaluate_fitted(features, screener.grade, screener.flags),
-                  "tfidf": ranking_metrics(features.groups, features.grades,
-                                           np.asarray(_tfidf_scores(threads, ids, threads))),
-                  "e5_cosine": ranking_metrics(features.groups, features.grades, e5),
-                  "replies": len(features.grades), "model_version": screener.version}
+        report = {**holdout_report(features, threads, screener.grade, screener.flags),
+                  "model_version": screener.version}
     report["mode"] = mode
     report["data_fingerprint"] = fingerprint(threads)
     print_report(report, console)

@@ -63,6 +63,12 @@ def _tfidf_scores(threads: Sequence[Thread], train_ids: set[str], test_threads: 
     return scores
 
 
+def e5_cosine_scores(features: FeatureSet) -> np.ndarray:
+    """The raw-encoder baseline: request vs reply text (vs the best page when the text is empty)."""
+    sim_text = features.X[:, FEATURE_INDEX["sim_text"]]
+    return np.where(sim_text != 0, sim_text, features.X[:, FEATURE_INDEX["sim_page_max"]])
+
+
 def cross_validate(features: FeatureSet, threads: Sequence[Thread], folds: int = 5, seed: int = 0,
                    baselines: bool = True) -> dict:
     """Out-of-fold predictions for every reply, then metrics over all of them."""
@@ -85,10 +91,8 @@ def cross_validate(features: FeatureSet, threads: Sequence[Thread], folds: int =
                         "grade_accuracy": float((grades_pred == features.grades).mean()),
                         "flags": flag_metrics(features.flags, flags_pred)}}
     if baselines:
-        e5 = np.where(features.X[:, FEATURE_INDEX["sim_text"]] != 0, features.X[:, FEATURE_INDEX["sim_text"]],
-                      features.X[:, FEATURE_INDEX["sim_page_max"]])
         report["tfidf"] = ranking_metrics(features.groups, features.grades, tfidf)
-        report["e5_cosine"] = ranking_metrics(features.groups, features.grades, e5)
+        report["e5_cosine"] = ranking_metrics(features.groups, features.grades, e5_cosine_scores(features))
     report["folds"] = n_splits
     report["replies"] = n
     return report
@@ -109,3 +113,12 @@ def evaluate_fitted(features: FeatureSet, grade, flags) -> dict:
     return {**ranking_metrics(features.groups, features.grades, scores),
             "grade_accuracy": float((predicted == features.grades).mean()),
             "flags": flag_metrics(features.flags, decided)}
+
+
+def holdout_report(features: FeatureSet, threads: Sequence[Thread], grade, flags) -> dict:
+    """A trained model on threads it never saw, beside both baselines on the same threads."""
+    tfidf = np.asarray(_tfidf_scores(threads, {t.id for t in threads}, threads))
+    return {"model": evaluate_fitted(features, grade, flags),
+            "tfidf": ranking_metrics(features.groups, features.grades, tfidf),
+            "e5_cosine": ranking_metrics(features.groups, features.grades, e5_cosine_scores(features)),
+            "replies": len(features.grades)}
