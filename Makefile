@@ -57,7 +57,7 @@ train: install
 eval: model
 	$(RS) eval data/samples --mode cv --out docs/eval.json --chart docs/eval.png
 
-bench: model
+bench: model system-deps
 	$(PY) -m training.bench --out docs/benchmarks.md
 	$(PY) -m service.bench --out var/service-bench.md
 	cat var/service-bench.md >> docs/benchmarks.md
