@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import psutil
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -59,12 +60,7 @@ def unique(body: dict[str, Any], n: int) -> dict[str, Any]:
 
 
 def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+    return float(np.percentile(values, 100 * q)) if values else float("nan")
 
 
 def summary(values_s: list[float]) -> dict[str, float]:

@@ -16,6 +16,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import psutil
 
 from model.attachments import extract_pages
@@ -39,14 +40,14 @@ def machine() -> str:
            f"Python {platform.python_version()}"
 
 
-def ten_page_pdf(pages: list[str]) -> bytes:
+def ten_page_pdf(pages: list[str], font: Path | None = None) -> bytes:
     from fpdf import FPDF
 
     from training.sample_files import unicode_font_path
 
     pdf = FPDF()
     pdf.set_creation_date(datetime(2026, 1, 1, tzinfo=timezone.utc))
-    pdf.add_font("body", "", str(unicode_font_path()))
+    pdf.add_font("body", "", str(unicode_font_path(font)))
     pdf.set_font("body", size=11)
     for text in pages:
         pdf.add_page()
@@ -54,7 +55,7 @@ def ten_page_pdf(pages: list[str]) -> bytes:
     return bytes(pdf.output())
 
 
-def bench_thread(threads: list[Thread]) -> tuple[Request, list[Reply]]:
+def bench_thread(threads: list[Thread], font: Path | None = None) -> tuple[Request, list[Reply]]:
     """A Russian request with ten ~80-word replies from the samples; one carries a real 10-page PDF."""
     def words(reply: Reply) -> int:
         return len(reply.text.split())
@@ -64,7 +65,7 @@ def bench_thread(threads: list[Thread]) -> tuple[Request, list[Reply]]:
     replies = [r for r in base.replies if 40 <= words(r) <= 130 and not r.attachments]
     replies += [r for r in pool if r not in replies][: 10 - len(replies)]
     deck_pages = [p for t in threads for r in t.replies for a in r.attachments for p in (a.pages or ())]
-    pdf = ten_page_pdf((deck_pages * 2)[:10])
+    pdf = ten_page_pdf((deck_pages * 2)[:10], font)
     replies[-1] = Reply(text=replies[-1].text, id=replies[-1].id, sent_at=replies[-1].sent_at,
                         attachments=(Attachment("case-study.pdf", content=pdf),))
     return base.request, replies[:10]
@@ -79,17 +80,12 @@ def timed(function, repeats: int) -> list[float]:
     return times
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def run(repeats: int = 15) -> dict:
     settings = get_settings()
     threads = load_threads(settings.samples_dir)
     screener = load_screener(settings)
     encoder = screener.encoder
-    request, replies = bench_thread(threads)
+    request, replies = bench_thread(threads, settings.pdf_font)
     pdf_pages = extract_pages("case-study.pdf", replies[-1].attachments[0].content)
     floor_texts = [request.text] + [r.text for r in replies] + pdf_pages
 
@@ -130,9 +126,9 @@ def run(repeats: int = 15) -> dict:
         "thread_words": sum(len(r.text.split()) for r in replies),
         "pdf_pages": len(pdf_pages),
         "screen_p50_ms": 1000 * statistics.median(screen_times),
-        "screen_p95_ms": 1000 * percentile(screen_times, 0.95),
+        "screen_p95_ms": 1000 * float(np.percentile(screen_times, 95)),
         "encoder_p50_ms": 1000 * statistics.median(encode_times),
-        "encoder_p95_ms": 1000 * percentile(encode_times, 0.95),
+        "encoder_p95_ms": 1000 * float(np.percentile(encode_times, 95)),
         "ratio_p50": statistics.median(screen_times) / statistics.median(encode_times),
         "replies_screened": total,
         "replies_per_second": total / throughput_seconds,

@@ -7,7 +7,7 @@ service, the UI and the tests can exercise real uploads. Output is deterministic
 metadata, normalised zip entries — so a rerun on unchanged samples changes no file.
 
 PDF needs a Unicode TTF covering Cyrillic and Arabic: DejaVu Sans (Debian package fonts-dejavu-core),
-or the file named by $REPLYSCREEN_PDF_FONT. Arabic is drawn right-to-left but without shaping (fpdf2 needs
+or the file given with --font. Arabic is drawn right-to-left but without shaping (fpdf2 needs
 uharfbuzz for that): letters look unjoined, and extraction gives back the text modulo whitespace.
 """
 from __future__ import annotations
@@ -16,7 +16,6 @@ import argparse
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -47,10 +46,9 @@ class SampleFilesError(RuntimeError):
 # ------------------------------------------------------------------------------------------ rendering
 
 
-def unicode_font_path() -> Path:
-    """A TTF with Cyrillic and Arabic glyphs: $REPLYSCREEN_PDF_FONT, DejaVu Sans paths, then fc-match."""
-    env = os.environ.get("REPLYSCREEN_PDF_FONT")
-    candidates = [env] if env else []
+def unicode_font_path(preferred: Path | None = None) -> Path:
+    """A TTF with Cyrillic and Arabic glyphs: the preferred file, DejaVu Sans paths, then fc-match."""
+    candidates: list[str | Path] = [preferred] if preferred else []
     candidates += FONT_CANDIDATES
     if shutil.which("fc-match"):
         try:
@@ -65,7 +63,7 @@ def unicode_font_path() -> Path:
             return Path(candidate)
     raise SampleFilesError(
         "No Unicode font for PDF rendering: install DejaVu Sans (apt-get install -y fonts-dejavu-core) "
-        "or set REPLYSCREEN_PDF_FONT to a .ttf covering Cyrillic and Arabic."
+        "or pass a .ttf covering Cyrillic and Arabic (--font, or REPLYSCREEN_PDF_FONT for make bench)."
     )
 
 
@@ -260,7 +258,7 @@ def render_samples(samples: Path, out: Path, font: Path | None = None) -> list[d
         seen.add(relative)
         suffix = Path(filename.lower()).suffix
         if suffix == ".pdf":
-            pdf_font = pdf_font or unicode_font_path()
+            pdf_font = unicode_font_path(pdf_font)
             data = render_pdf(pages, pdf_font)
         else:
             data = RENDERERS[suffix](pages)
@@ -289,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=Path, default=DEFAULT_SAMPLES, help="JSONL file or folder of *.jsonl")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: <samples>/files)")
+    parser.add_argument("--font", type=Path, default=None, help="a .ttf with Cyrillic and Arabic (default: DejaVu Sans)")
     args = parser.parse_args(argv)
     samples: Path = args.samples
     out: Path = args.out or (samples if samples.is_dir() else samples.parent) / "files"
@@ -296,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {samples} does not exist", file=sys.stderr)
         return 2
     try:
-        manifest = render_samples(samples, out)
+        manifest = render_samples(samples, out, args.font)
     except SampleFilesError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
