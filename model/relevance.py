@@ -123,6 +123,12 @@ def _best_threshold(y: np.ndarray, proba: np.ndarray) -> float:
     return float(candidates[best].mean())
 
 
+def _oof_f1(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
+    predicted = proba >= threshold
+    tp = float((predicted & y).sum())
+    return 2 * tp / max(float(predicted.sum() + y.sum()), 1.0)
+
+
 class FlagClassifier(BaseEstimator):
     """All seven flags: rules where rules are right, gated logistic heads where meaning matters.
 
@@ -130,8 +136,8 @@ class FlagClassifier(BaseEstimator):
     similarity) are tuned on out-of-fold predictions grouped by thread, never guessed.
     """
 
-    def __init__(self, C: float = 2.0, cv: int = 5, random_state: int = 0) -> None:
-        self.C = C
+    def __init__(self, Cs: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0), cv: int = 5, random_state: int = 0) -> None:
+        self.Cs = Cs
         self.cv = cv
         self.random_state = random_state
 
@@ -143,29 +149,33 @@ class FlagClassifier(BaseEstimator):
         self.flags_ = FLAG_CODES
         self.heads_: dict[str, Pipeline] = {}
         self.thresholds_: dict[str, float] = {}
+        self.C_: dict[str, float] = {}
         for flag in LEARNED_FLAGS:
             column = Y[:, FLAG_CODES.index(flag)]
             rows = self._gate(X, flag)
             Xg, yg, gg = X[rows], column[rows], groups[rows]
             if yg.sum() < 2 or (~yg).sum() < 2:
                 continue  # too few examples to learn; the flag never fires
-            oof = self._out_of_fold(Xg, yg, gg)
-            self.thresholds_[flag] = _best_threshold(yg, oof)
-            self.heads_[flag] = _linear(self.C, balanced=True).fit(Xg, yg)
+            # regularisation and threshold per flag, both chosen on out-of-fold F1 grouped by thread
+            best = max(((_oof_f1(yg, oof, threshold := _best_threshold(yg, oof)), -C, C, threshold)
+                        for C in self.Cs for oof in [self._out_of_fold(Xg, yg, gg, C)]))
+            _, _, C, threshold = best
+            self.C_[flag], self.thresholds_[flag] = C, threshold
+            self.heads_[flag] = _linear(C, balanced=True).fit(Xg, yg)
         self.ack_threshold_ = self._tune_ack(X, Y[:, FLAG_CODES.index("late_reply")])
         self.n_features_in_ = X.shape[1]
         return self
 
-    def _out_of_fold(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    def _out_of_fold(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray, C: float) -> np.ndarray:
         n_splits = min(self.cv, len(np.unique(groups)))
         oof = np.zeros(len(y))
         if n_splits < 2:
-            return _linear(self.C, True).fit(X, y).predict_proba(X)[:, 1]
+            return _linear(C, True).fit(X, y).predict_proba(X)[:, 1]
         for train, test in GroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state).split(X, y, groups):
             if y[train].all() or not y[train].any():
                 oof[test] = y[train].mean()
                 continue
-            model = clone(_linear(self.C, True)).fit(X[train], y[train])
+            model = clone(_linear(C, True)).fit(X[train], y[train])
             oof[test] = model.predict_proba(X[test])[:, 1]
         return oof
 

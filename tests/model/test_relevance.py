@@ -45,6 +45,9 @@ def test_grade_model_probabilities_scores_and_consistency(small_features):
 def test_flag_model_tunes_thresholds_and_respects_gates(small_features):
     model = FlagClassifier(cv=3).fit(small_features.X, small_features.flags, groups=small_features.groups)
     assert model.thresholds_ and all(0 < t < 1 for t in model.thresholds_.values())
+    # regularisation is chosen per learned flag from the grid, on out-of-fold F1
+    assert set(model.C_) == set(model.heads_) and all(c in model.Cs for c in model.C_.values())
+    assert model.heads_["lead_begging"].named_steps["clf"].C == model.C_["lead_begging"]
     predicted = model.predict(small_features.X)
     from model.features import FEATURE_INDEX
     from model.types import FLAG_CODES
