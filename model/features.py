@@ -48,6 +48,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "question_marks", "is_after_close", "list_items", "pages_pitch", "pages_case",
     *(f"lex_{name}" for name in LEXICONS),
     *(f"proto_{name}" for name in CONCEPTS),
+    "tax_request_known", "tax_task_match", "tax_industry_match", "tax_task_miss", "tax_industry_miss",
+    "tax_n_tasks", "tax_n_industries",
 )
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
@@ -80,6 +82,8 @@ class RequestView:
     analysis: Analysis
     vector: np.ndarray
     aspects: np.ndarray  # vectors of the request's substantive sentences (domain, task, constraints)
+    tasks: frozenset[str] = frozenset()  # model/taxonomy.py types of work the request names
+    industries: frozenset[str] = frozenset()
 
 
 def _cos(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
@@ -146,7 +150,9 @@ class Featurizer:
             view.page_embeddings = embedded[cursor: cursor + len(view.pages)]
             cursor += len(view.pages)
         aspects = embedded[0].spans if aspect_spans else embedded[0].vector[None, :]
-        return RequestView(request, request_analysis, embedded[0].vector, aspects), views
+        return RequestView(request, request_analysis, embedded[0].vector, aspects,
+                           frozenset(self.text.categories(request_analysis, "task")),
+                           frozenset(self.text.categories(request_analysis, "industry"))), views
 
     # ---- features ------------------------------------------------------------------------------
 
@@ -200,7 +206,31 @@ class Featurizer:
             values[f"lex_{name}"] = float(min(len(self.text.phrase_spans(analysis, name)), 5))
         for name in CONCEPTS:
             values[f"proto_{name}"] = self.concept_similarity(view, name)
+        values.update(self._taxonomy(request, view))
         return np.array([values[name] for name in FEATURE_NAMES], dtype=np.float64)
+
+    def _taxonomy(self, request: RequestView, view: ReplyView) -> dict[str, float]:
+        """Does the reply name the request's type of work, its industry, other ones, or many at once?
+
+        flags.md's off-topic is 'different domain and different task', and a pitch lists many of
+        both; e5's averaged vectors blur the two, so they are named explicitly here.
+        """
+        tasks: set[str] = set()
+        industries: set[str] = set()
+        for analysis in (view.analysis, *view.page_analyses):
+            tasks |= self.text.categories(analysis, "task")
+            industries |= self.text.categories(analysis, "industry")
+        task_match = bool(tasks & request.tasks)
+        industry_match = bool(industries & request.industries)
+        return {
+            "tax_request_known": float(bool(request.tasks)) + float(bool(request.industries)),
+            "tax_task_match": float(task_match),
+            "tax_industry_match": float(industry_match),
+            "tax_task_miss": float(bool(tasks) and not task_match),
+            "tax_industry_miss": float(bool(industries) and not industry_match),
+            "tax_n_tasks": float(min(len(tasks), 6)),
+            "tax_n_industries": float(min(len(industries), 6)),
+        }
 
     def _specificity(self, view: ReplyView, r: np.ndarray, aspects: np.ndarray) -> dict[str, float]:
         """How much better the reply's passages match THIS request than typical requests of other domains."""

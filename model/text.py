@@ -27,8 +27,11 @@ from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
 
 from model.lexicons import LEXICONS
+from model.taxonomy import INDUSTRIES, TASK_TYPES
 
 LANGS: tuple[str, ...] = ("ru", "en", "ar")
+#: what a text is about, by kind: the type of work it names and the client industries it names.
+TAXONOMIES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {"task": TASK_TYPES, "industry": INDUSTRIES}
 OTHER = "other"
 _SPACY_CODE = {"ru": "ru", "en": "en", "ar": "ar", OTHER: "xx"}
 
@@ -330,6 +333,28 @@ def _norm_component(doc: Doc) -> Doc:
     return doc
 
 
+#: Arabic attaches the article and the prepositions before it to the word (للعيادات = "for the clinics");
+#: stripping them, longest first, lets "عيادات" in a lexicon match. Only these article forms: a bare
+#: و/ب/ل/ك is too often the word's own first letter.
+_AR_ARTICLE_PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال")
+
+
+def arabic_stem(norm: str) -> str:
+    """The word without its article prefix, when at least three letters remain."""
+    for prefix in _AR_ARTICLE_PREFIXES:
+        if norm.startswith(prefix) and len(norm) - len(prefix) >= 3:
+            return norm[len(prefix):]
+    return norm
+
+
+@Language.component("replyscreen_ar_stems")
+def _ar_stem_component(doc: Doc) -> Doc:
+    """Arabic 'lemmas' for the taxonomy matcher: the normalised form without the article prefix."""
+    for token in doc:
+        token.lemma_ = arabic_stem(token.norm_)
+    return doc
+
+
 @Language.component("replyscreen_ru_lemmas")
 def _ru_lemma_component(doc: Doc) -> Doc:
     """Lemmas from pymorphy3's best parse, cached per word form.
@@ -359,6 +384,8 @@ class _Pipeline:
         nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, "…"]})
         if lang == "ru":
             nlp.add_pipe("replyscreen_ru_lemmas")
+        if lang == "ar":
+            nlp.add_pipe("replyscreen_ar_stems")
         nlp.initialize()
         self.nlp = nlp
         # Every pipeline matches all languages' phrases by NORM (replies mix languages: "Hello! Мы делали…");
@@ -375,6 +402,21 @@ class _Pipeline:
                 lemma_matcher.add("ru", list(nlp.pipe(per_lang["ru"])))
                 self.lemma_matchers[name] = lemma_matcher
         self.dear = {nlp.vocab.strings.add(w) for w in _DEAR}
+        # taxonomy matchers: one per kind, the match id is the category
+        self.category_matchers: dict[str, list[PhraseMatcher]] = {}
+        for kind, categories in TAXONOMIES.items():
+            by_norm = PhraseMatcher(nlp.vocab, attr="NORM")
+            # Russian by pymorphy3 lemma, Arabic without the article; each language's own phrases
+            by_lemma = PhraseMatcher(nlp.vocab, attr="LEMMA") if lang in ("ru", "ar") else None
+            for category, per_lang in categories.items():
+                by_norm.add(category, [d for phrases in per_lang.values() for d in nlp.pipe(phrases)])
+                if by_lemma is not None:
+                    by_lemma.add(category, list(nlp.pipe(per_lang[lang])))
+            self.category_matchers[kind] = [m for m in (by_norm, by_lemma) if m is not None]
+
+    def categories(self, doc: Doc, kind: str) -> set[str]:
+        strings = self.nlp.vocab.strings
+        return {strings[match_id] for matcher in self.category_matchers[kind] for match_id, _, _ in matcher(doc)}
 
     def match(self, doc: Doc, lexicon: str, text: str) -> list[SpacySpan]:
         """`text` is doc.text, passed in because rebuilding it from tokens is slow on long documents."""
@@ -535,6 +577,18 @@ class TextProcessor:
                 doc = pipe.nlp(analysis.text)
             spans = pipe.match(doc, lexicon, analysis.text)
         return [_span(analysis.text, s.start_char, s.end_char) for s in spans]
+
+
+    def categories(self, analysis: Analysis, kind: str) -> set[str]:
+        """Categories of model/taxonomy.py ('task' types of work or 'industry') the text names."""
+        if kind not in TAXONOMIES:
+            raise KeyError(f"unknown taxonomy {kind!r}; known: {', '.join(TAXONOMIES)}")
+        pipe = _pipeline(analysis.lang)
+        with pipe.lock:
+            doc = analysis.doc
+            if doc is None or doc.vocab is not pipe.nlp.vocab:
+                doc = pipe.nlp(analysis.text)
+            return pipe.categories(doc, kind)
 
 
 def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
