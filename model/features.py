@@ -17,6 +17,7 @@ import numpy as np
 from model.attachments import AttachmentError, AttachmentLimits, extract_pages, is_deck_filename
 from model.encoder import Embedded, Encoder
 from model.prototypes import BACKGROUND_REQUESTS, CONCEPTS, PROTOTYPES
+from model.taxonomy import TASK_FAMILIES
 from model.text import Analysis, Span, TextProcessor
 from model.types import Reply, Request
 
@@ -49,7 +50,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"lex_{name}" for name in LEXICONS),
     *(f"proto_{name}" for name in CONCEPTS),
     "tax_request_known", "tax_task_match", "tax_industry_match", "tax_task_miss", "tax_industry_miss",
-    "tax_n_tasks", "tax_n_industries",
+    "tax_n_tasks", "tax_n_industries", "tax_family_miss",
+    "lang_request_ar", "lang_request_en", "lang_reply_ar", "lang_reply_en",
 )
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
@@ -207,6 +209,10 @@ class Featurizer:
         for name in CONCEPTS:
             values[f"proto_{name}"] = self.concept_similarity(view, name)
         values.update(self._taxonomy(request, view))
+        # e5's cosines sit at different levels per language; the heads need to know which one they read
+        for side, lang in (("request", request.analysis.lang), ("reply", analysis.lang)):
+            values[f"lang_{side}_ar"] = float(lang == "ar")
+            values[f"lang_{side}_en"] = float(lang == "en")
         return np.array([values[name] for name in FEATURE_NAMES], dtype=np.float64)
 
     def _taxonomy(self, request: RequestView, view: ReplyView) -> dict[str, float]:
@@ -230,6 +236,8 @@ class Featurizer:
             "tax_industry_miss": float(bool(industries) and not industry_match),
             "tax_n_tasks": float(min(len(tasks), 6)),
             "tax_n_industries": float(min(len(industries), 6)),
+            "tax_family_miss": float(bool(tasks) and bool(request.tasks) and not (
+                {TASK_FAMILIES[t] for t in tasks} & {TASK_FAMILIES[t] for t in request.tasks})),
         }
 
     def _specificity(self, view: ReplyView, r: np.ndarray, aspects: np.ndarray) -> dict[str, float]:

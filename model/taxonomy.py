@@ -3049,3 +3049,20 @@ INDUSTRIES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
 }
+
+
+#: The kind of business each type of work belongs to. A recruiting agency answering a payroll-software
+#: request, or a call centre answering a speech-analytics one, names the client's industry yet sells a
+#: different kind of service altogether (docs/labeling.md: that is off-topic).
+TASK_FAMILIES: dict[str, str] = {
+    **dict.fromkeys((
+        "mobile_app", "website", "web_portal", "ecommerce", "chatbot", "voice_bot", "crm", "erp_accounting",
+        "wms_tms_fleet", "bi_analytics", "data_engineering", "ml_ai", "computer_vision", "nlp_llm_ocr",
+        "rpa_automation", "integrations_api", "lms_elearning", "booking_scheduling", "payments_billing",
+        "custom_software", "blockchain_web3", "games_gamification", "ar_vr", "iot_telematics", "qa_testing",
+        "ux_ui_design"), "software"),
+    **dict.fromkeys(("devops_cloud", "cybersecurity", "it_infrastructure"), "it_operations"),
+    **dict.fromkeys(("seo_content", "performance_ads", "smm_influencers", "branding_graphic_design",
+                     "video_production", "events_pr"), "marketing"),
+    **dict.fromkeys(("hr_staffing", "call_center_outsourcing", "consulting"), "business_services"),
+}

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from model.lexicons import LEXICON_NAMES, LEXICONS
-from model.text import Analysis, Span, TextProcessor, find_urls, strip_html
+from model.taxonomy import INDUSTRIES, TASK_FAMILIES, TASK_TYPES
+from model.text import Analysis, Span, TextProcessor, arabic_stem, find_urls, strip_html
 
 
 @pytest.fixture(scope="module")
@@ -241,6 +242,53 @@ def test_phrase_spans_without_cached_doc(tp: TextProcessor) -> None:
     bare = Analysis(a.text, a.lang, a.sentences, a.urls, a.emails, a.greetings, a.words, a.lemmas)
     assert bare == a
     assert [s.text for s in tp.phrase_spans(bare, "lead_begging")] == ["Скиньте контакт"]
+
+
+# ------------------------------------------------------------------------------------------- taxonomy
+
+
+def test_taxonomy_is_complete_and_clean() -> None:
+    assert set(TASK_FAMILIES) == set(TASK_TYPES)
+    for table in (TASK_TYPES, INDUSTRIES):
+        assert len(table) >= 30
+        for category, per_lang in table.items():
+            assert set(per_lang) == {"ru", "en", "ar"}, category
+            for lang, phrases in per_lang.items():
+                assert len(phrases) >= 15, (category, lang)
+                assert all(p.strip() == p and p == p.lower() for p in phrases), (category, lang)
+
+
+@pytest.mark.parametrize(
+    "text, tasks, industries",
+    [
+        # Russian by lemma: inflected forms and slang
+        ("Делали мобильные приложения для курьерских служб", {"mobile_app"}, {"logistics_delivery"}),
+        ("Ищем подрядчика: чат-бот записи для сети стоматологий", {"chatbot"}, {"dentistry"}),
+        ("We run SEO for dental clinics", {"seo_content"}, {"dentistry", "healthcare"}),
+        ("Need a WhatsApp ordering bot for a grocery chain", {"chatbot"}, {"retail_fmcg"}),
+        # Arabic with the article and prepositions glued on (للعيادات = "for the clinics")
+        ("تحسين محركات البحث للعيادات والمستشفيات", {"seo_content"}, {"healthcare"}),
+        ("نحتاج تطبيق جوال لشركة توصيل", {"mobile_app"}, {"logistics_delivery"}),
+        ("Добрый день, коллеги!", set(), set()),
+    ],
+)
+def test_categories(tp: TextProcessor, text: str, tasks: set[str], industries: set[str]) -> None:
+    analysis = tp.analyze(text)
+    assert tasks <= tp.categories(analysis, "task")
+    assert industries <= tp.categories(analysis, "industry")
+    if not tasks:
+        assert tp.categories(analysis, "task") == set() and tp.categories(analysis, "industry") == set()
+
+
+def test_categories_unknown_kind(tp: TextProcessor) -> None:
+    with pytest.raises(KeyError):
+        tp.categories(tp.analyze("hello"), "colour")
+
+
+@pytest.mark.parametrize("word, stem", [("للعيادات", "عيادات"), ("والمستشفيات", "مستشفيات"),
+                                        ("بالرياض", "رياض"), ("الم", "الم"), ("عيادة", "عيادة")])
+def test_arabic_stem_drops_the_article_only(word: str, stem: str) -> None:
+    assert arabic_stem(word) == stem
 
 
 # ------------------------------------------------------------------------------------------- passages

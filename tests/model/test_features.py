@@ -1,0 +1,61 @@
+"""Reply features from the real encoder and text processing; here the taxonomy ones (task / industry)."""
+import pytest
+
+from model.features import FEATURE_INDEX, Featurizer
+from model.types import Reply, Request
+from tests.support.engine import encoder
+
+REQUEST = Request(text="Коллеги, добрый день! Есть лид: курьерская служба хочет мобильное приложение для курьеров "
+                       "с маршрутами и оплатой на месте. Нужны кейсы.")
+REPLIES = {
+    "match": "Добрый день! Делали мобильное приложение для службы доставки «Экспресс»: маршруты, оплата по QR.",
+    "same_task": "Здравствуйте! Сделали мобильное приложение для банка: переводы, вклады, 200 тыс. пользователей.",
+    "unrelated": "Здравствуйте! Провели SEO-продвижение сайта сети стоматологий, трафик +140%.",
+    "pitch": "Мы делаем всё: сайты, мобильные приложения, SEO, SMM, чат-боты, CRM, дизайн, контекстная реклама.",
+    "recruiting": "Кадровое агентство: массовый подбор курьеров для служб доставки, закрываем вакансии за 5 дней.",
+    "empty": "",
+}
+
+
+@pytest.fixture(scope="module")
+def features():
+    featurizer = Featurizer(encoder())
+    replies = [Reply(id=name, text=text) for name, text in REPLIES.items()]
+    X, _, _ = featurizer.thread_features(REQUEST, replies)
+    return {name: {f: X[i, j] for f, j in FEATURE_INDEX.items() if f.startswith("tax_")}
+            for i, name in enumerate(REPLIES)}
+
+
+def test_request_task_and_industry_are_known(features):
+    assert all(row["tax_request_known"] == 2 for row in features.values())
+
+
+def test_a_matching_case_matches_task_and_industry(features):
+    row = features["match"]
+    assert row["tax_task_match"] == 1 and row["tax_industry_match"] == 1
+    assert row["tax_task_miss"] == 0 and row["tax_family_miss"] == 0
+
+
+def test_same_task_other_industry(features):
+    row = features["same_task"]
+    assert row["tax_task_match"] == 1 and row["tax_industry_match"] == 0 and row["tax_industry_miss"] == 1
+
+
+def test_unrelated_case_misses_both(features):
+    row = features["unrelated"]
+    assert row["tax_task_miss"] == 1 and row["tax_industry_miss"] == 1
+    assert row["tax_task_match"] == 0 and row["tax_industry_match"] == 0
+
+
+def test_pitch_names_many_types_of_work(features):
+    assert features["pitch"]["tax_n_tasks"] >= 5 > features["match"]["tax_n_tasks"]
+
+
+def test_another_kind_of_service_naming_the_industry(features):
+    row = features["recruiting"]
+    assert row["tax_industry_match"] == 1 and row["tax_family_miss"] == 1
+
+
+def test_empty_reply_names_nothing(features):
+    row = features["empty"]
+    assert row["tax_n_tasks"] == row["tax_n_industries"] == row["tax_task_miss"] == row["tax_industry_miss"] == 0
