@@ -31,6 +31,15 @@ _DECK_LINK = re.compile(r"\.(pdf|pptx?|key|docx?)\b|docs\.google\.com/presentati
                         re.IGNORECASE)
 _RESULT_NUMBER = re.compile(r"\d+([.,]\d+)?\s*(%|x|х|раз|k|к|тыс|млн|mln|m\b|ms|мс|сек|дн|час|мес|недел|month|week|day|hour)",
                             re.IGNORECASE)
+#: Company credentials given in place of a case ("12 лет на рынке", "200+ проектов", "a team of 50 developers",
+#: "أكثر من ٣٠٠ عميل"): docs/labeling.md counts them as a sign of a generic pitch.
+_AMOUNT = r"(?:\d[\d\s.,]*\+?|более|свыше|больше|over|more than|أكثر من)\s*"
+_CREDENTIALS = re.compile(
+    _AMOUNT + r"(?:лет|года|год|years?|yrs|سنة|سنوات|عام|عاما|عامًا)\b|"
+    + _AMOUNT + r"(?:проект\w*|клиент\w*|специалист\w*|разработчик\w*|сотрудник\w*|инженер\w*|человек|projects?|"
+    r"clients?|customers?|developers?|engineers?|people|specialists?|experts?|مشروع\w*|مشاريع|عميل|عملاء|موظف\w*|"
+    r"مطور\w*|مهندس\w*|خبير\w*)",
+    re.IGNORECASE)
 _SIGNOFF = re.compile(r"^\s*(—|--|–|с уважением|best regards|regards|kind regards|cheers|мы на связи|مع التحية|تحياتي)",
                       re.IGNORECASE)
 _PHONE = re.compile(r"\+?\d[\d\s()\-]{8,}\d")
@@ -51,7 +60,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"proto_{name}" for name in CONCEPTS),
     "tax_request_known", "tax_task_match", "tax_industry_match", "tax_task_miss", "tax_industry_miss",
     "tax_n_tasks", "tax_n_industries", "tax_family_miss",
-    "lang_request_ar", "lang_request_en", "lang_reply_ar", "lang_reply_en",
+    "lang_request_ar", "lang_request_en", "lang_reply_ar", "lang_reply_en", "credentials",
 )
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
@@ -198,6 +207,7 @@ class Featurizer:
             "has_deck": float(has_deck),
             "pointer_page_sim": _pointer_page_sim(view),
             "result_numbers": float(min(len(_RESULT_NUMBER.findall(view.reply.text)), 5)),
+            "credentials": float(min(len(_CREDENTIALS.findall(view.reply.text)), 4)),
             "question_marks": float(min(view.reply.text.count("?"), 5)),
             "is_after_close": float(is_after_close(request.request, view.reply)),
             "list_items": float(min(_longest_enumeration(view.reply.text), 12)),

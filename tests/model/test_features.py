@@ -59,3 +59,14 @@ def test_another_kind_of_service_naming_the_industry(features):
 def test_empty_reply_names_nothing(features):
     row = features["empty"]
     assert row["tax_n_tasks"] == row["tax_n_industries"] == row["tax_task_miss"] == row["tax_industry_miss"] == 0
+
+
+@pytest.mark.parametrize("text, count", [
+    ("Мы — агентство, 12 лет на рынке, 200+ проектов, 50 специалистов в штате.", 3),
+    ("We are a team of 40 developers with 9 years of experience.", 2),
+    ("شركة رقمية متكاملة، أكثر من ٣٠٠ عميل في الخليج", 1),
+    ("Сделали за 3 месяца, конверсия +20%, 14 филиалов.", 0),  # results of a case are not credentials
+])
+def test_credentials_in_place_of_a_case(text, count):
+    X, _, _ = Featurizer(encoder()).thread_features(REQUEST, [Reply(id="r", text=text)])
+    assert X[0, FEATURE_INDEX["credentials"]] == count
