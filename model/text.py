@@ -15,9 +15,10 @@ import html
 import re
 import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import spacy
 from spacy.language import Language
@@ -570,25 +571,27 @@ class TextProcessor:
         """Non-overlapping matches of a lexicon from model/lexicons.py (longest wins), in text order."""
         if lexicon not in LEXICONS:
             raise KeyError(f"unknown lexicon {lexicon!r}; known: {', '.join(LEXICONS)}")
-        pipe = _pipeline(analysis.lang)
-        with pipe.lock:
-            doc = analysis.doc
-            if doc is None or doc.vocab is not pipe.nlp.vocab:
-                doc = pipe.nlp(analysis.text)
+        with _locked_doc(analysis) as (pipe, doc):
             spans = pipe.match(doc, lexicon, analysis.text)
         return [_span(analysis.text, s.start_char, s.end_char) for s in spans]
-
 
     def categories(self, analysis: Analysis, kind: str) -> set[str]:
         """Categories of model/taxonomy.py ('task' types of work or 'industry') the text names."""
         if kind not in TAXONOMIES:
             raise KeyError(f"unknown taxonomy {kind!r}; known: {', '.join(TAXONOMIES)}")
-        pipe = _pipeline(analysis.lang)
-        with pipe.lock:
-            doc = analysis.doc
-            if doc is None or doc.vocab is not pipe.nlp.vocab:
-                doc = pipe.nlp(analysis.text)
+        with _locked_doc(analysis) as (pipe, doc):
             return pipe.categories(doc, kind)
+
+
+@contextmanager
+def _locked_doc(analysis: Analysis) -> Iterator[tuple[_Pipeline, Doc]]:
+    """The analysis's Doc (re-parsed if it came from another pipeline or was dropped) under its pipeline's lock."""
+    pipe = _pipeline(analysis.lang)
+    with pipe.lock:
+        doc = analysis.doc
+        if doc is None or doc.vocab is not pipe.nlp.vocab:
+            doc = pipe.nlp(analysis.text)
+        yield pipe, doc
 
 
 def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
