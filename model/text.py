@@ -410,9 +410,10 @@ class _Pipeline:
             # Russian by pymorphy3 lemma, Arabic without the article; each language's own phrases
             by_lemma = PhraseMatcher(nlp.vocab, attr="LEMMA") if lang in ("ru", "ar") else None
             for category, per_lang in categories.items():
-                by_norm.add(category, [d for phrases in per_lang.values() for d in nlp.pipe(phrases)])
+                docs = {code: list(nlp.pipe(phrases)) for code, phrases in per_lang.items()}  # parsed once
+                by_norm.add(category, [d for parsed in docs.values() for d in parsed])
                 if by_lemma is not None:
-                    by_lemma.add(category, list(nlp.pipe(per_lang[lang])))
+                    by_lemma.add(category, docs[lang])
             self.category_matchers[kind] = [m for m in (by_norm, by_lemma) if m is not None]
 
     def categories(self, doc: Doc, kind: str) -> set[str]:
