@@ -18,7 +18,7 @@ from model.attachments import AttachmentError, AttachmentLimits, extract_pages, 
 from model.encoder import Embedded, Encoder
 from model.prototypes import BACKGROUND_REQUESTS, CONCEPTS, PROTOTYPES
 from model.taxonomy import TASK_FAMILIES
-from model.text import Analysis, Span, TextProcessor
+from model.text import OTHER as OTHER_LANG, Analysis, Span, TextProcessor
 from model.types import Reply, Request
 
 # Encoding beyond this many characters of one text adds cost but no signal for a chat reply;
@@ -60,7 +60,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"proto_{name}" for name in CONCEPTS),
     "tax_request_known", "tax_task_match", "tax_industry_match", "tax_task_miss", "tax_industry_miss",
     "tax_n_tasks", "tax_n_industries", "tax_family_miss",
-    "lang_request_ar", "lang_request_en", "lang_reply_ar", "lang_reply_en", "credentials",
+    "lang_request_ar", "lang_request_en", "lang_reply_ar", "lang_reply_en", "cross_language", "credentials",
 )
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
@@ -223,6 +223,8 @@ class Featurizer:
         for side, lang in (("request", request.analysis.lang), ("reply", analysis.lang)):
             values[f"lang_{side}_ar"] = float(lang == "ar")
             values[f"lang_{side}_en"] = float(lang == "en")
+        # a reply in another language shares no lemmas with the request, whatever it is about
+        values["cross_language"] = float(_cross_language(request.analysis.lang, view))
         return np.array([values[name] for name in FEATURE_NAMES], dtype=np.float64)
 
     def _taxonomy(self, request: RequestView, view: ReplyView) -> dict[str, float]:
@@ -390,6 +392,12 @@ def _lemma_coverage(request: Analysis, replies: Sequence[Analysis]) -> float:
     for analysis in replies:
         present.update(analysis.lemmas)
     return len(wanted & present) / len(wanted)
+
+
+def _cross_language(request_lang: str, view: ReplyView) -> bool:
+    """The reply (its text, or its pages when it has no text) is written in none of the request's language."""
+    langs = {view.analysis.lang} if view.reply.text.strip() else {a.lang for a in view.page_analyses}
+    return bool(langs) and request_lang not in langs and OTHER_LANG not in langs
 
 
 def _pointer_page_sim(view: ReplyView) -> float:

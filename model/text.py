@@ -53,7 +53,7 @@ class Analysis:
     emails: list[Span]
     greetings: list[Span]
     words: list[Span]  # alphabetic word tokens (hyphen/apostrophe inside allowed; Arabic diacritics kept)
-    lemmas: list[str]  # one per word: normalize_token() form; pymorphy3 normal form for Russian
+    lemmas: list[str]  # one per word: normalize_token() form; pymorphy3 normal form (ru), without the article (ar)
     # The spaCy Doc, kept so phrase_spans() need not re-tokenise; not part of equality or repr.
     doc: Doc | None = field(default=None, repr=False, compare=False)
 
@@ -505,7 +505,7 @@ class TextProcessor:
             for token in doc:
                 if is_word(token.text):
                     words.append(Span(token.idx, token.idx + len(token.text), token.text))
-                    lemmas.append(token.lemma_ if lang == "ru" else token.norm_)
+                    lemmas.append(token.lemma_ if lang in ("ru", "ar") else token.norm_)
             sentences = _sentences(doc, text)
         return Analysis(
             text=text,
