@@ -2,7 +2,7 @@
 import pytest
 
 from model.features import FEATURE_INDEX, Featurizer
-from model.types import Reply, Request
+from model.types import Attachment, Reply, Request
 from tests.support.engine import encoder
 
 REQUEST = Request(text="Коллеги, добрый день! Есть лид: курьерская служба хочет мобильное приложение для курьеров "
@@ -70,3 +70,26 @@ def test_empty_reply_names_nothing(features):
 def test_credentials_in_place_of_a_case(text, count):
     X, _, _ = Featurizer(encoder()).thread_features(REQUEST, [Reply(id="r", text=text)])
     assert X[0, FEATURE_INDEX["credentials"]] == count
+
+
+@pytest.mark.parametrize("reply, cross", [
+    (Reply(id="ru", text="Добрый день! Делали приложение для курьеров службы доставки."), 0),
+    (Reply(id="en", text="Hi! We built a courier app for a delivery company in Berlin."), 1),
+    (Reply(id="ar", text="مرحبا، نفذنا تطبيقا لمندوبي التوصيل لشركة شحن في الرياض."), 1),
+    (Reply(id="deck", text="", attachments=(Attachment(filename="case.pdf", pages=(
+        "Courier app for a parcel delivery company: routes, proof of delivery, cash on delivery.",)),)), 1),
+    (Reply(id="url", text="https://example.com"), 0),  # no words: no language to differ
+])
+def test_cross_language_reply(reply, cross):
+    """A reply in another language shares no lemmas with the request; the heads are told so."""
+    X, _, _ = Featurizer(encoder()).thread_features(REQUEST, [reply])
+    assert X[0, FEATURE_INDEX["cross_language"]] == cross
+
+
+def test_arabic_lemma_coverage_sees_through_the_article():
+    request = Request(text="عميل عنده سلسلة عيادات أسنان يحتاج نظام مواعيد")
+    with_article = Reply(id="a", text="نفذنا بوت للعيادات لحجز المواعيد")
+    bare = Reply(id="b", text="نفذنا بوت عيادات لحجز مواعيد")
+    X, _, _ = Featurizer(encoder()).thread_features(request, [with_article, bare])
+    coverage = X[:, FEATURE_INDEX["lemma_coverage"]]
+    assert coverage[0] == coverage[1] > 0

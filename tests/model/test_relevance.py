@@ -58,6 +58,22 @@ def test_flag_model_tunes_thresholds_and_respects_gates(small_features):
     assert (no_greeting == (small_features.X[:, FEATURE_INDEX["has_greeting"]] == 0)).all()
 
 
+def test_off_topic_head_does_not_read_company_credentials(small_features):
+    from model.features import FEATURE_INDEX
+    from model.types import FLAG_CODES
+
+    model = FlagClassifier(cv=3).fit(small_features.X, small_features.flags, groups=small_features.groups)
+    assert FEATURE_INDEX["credentials"] not in model.columns_["off_topic"]
+    assert FEATURE_INDEX["credentials"] in model.columns_["generic_pitch"]
+    boasting = small_features.X.copy()
+    boasting[:, FEATURE_INDEX["credentials"]] = 4
+    column = FLAG_CODES.index("off_topic")
+    assert np.allclose(model.predict_proba(boasting)[:, column], model.predict_proba(small_features.X)[:, column])
+    everything = FlagClassifier(cv=3, excluded={}).fit(small_features.X, small_features.flags,
+                                                       groups=small_features.groups)
+    assert len(everything.columns_["off_topic"]) == small_features.X.shape[1]
+
+
 def test_artifact_round_trip_and_refusal_of_foreign_types(small_features, tmp_path):
     grade = GradeClassifier().fit(small_features.X, small_features.grades)
     stacked = with_grade_features(small_features.X, grade.predict_proba(small_features.X))

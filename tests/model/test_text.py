@@ -190,6 +190,12 @@ def test_other_languages_lemma_is_lower_case_form(tp: TextProcessor) -> None:
     assert tp.analyze("مرحباً بكم").lemmas == ["مرحبا", "بكم"]  # diacritics dropped for matching
 
 
+def test_arabic_lemmas_drop_the_article_so_request_and_reply_words_meet(tp: TextProcessor) -> None:
+    # "for the clinics" in a reply and "clinics" in a request are one word for lemma coverage
+    assert tp.analyze("تطبيق للعيادات").lemmas == ["تطبيق", "عيادات"]
+    assert tp.analyze("العيادات والصيدليات").lemmas == ["عيادات", "صيدليات"]
+
+
 # -------------------------------------------------------------------------------------------- lexicons
 
 def test_lexicons_are_generous_and_clean() -> None:
