@@ -111,6 +111,23 @@ class Server:
             time.sleep(0.5)
         raise TimeoutError("service not ready")
 
+    def wait_settled(self, timeout: float = 300.0, idle_cpu_seconds: float = 0.1) -> None:
+        """Wait until no process of the server burns CPU for a second.
+
+        /readyz answers as soon as ONE worker accepts connections; the others may still be loading their
+        model and would steal the CPU from the measured requests (2 cores), so measure steady state only.
+        """
+        root = psutil.Process(self.proc.pid)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            procs = [root, *root.children(recursive=True)]
+            before = [sum(p.cpu_times()[:2]) for p in procs]
+            time.sleep(1.0)
+            after = [sum(p.cpu_times()[:2]) if p.is_running() else b for p, b in zip(procs, before)]
+            if max(a - b for a, b in zip(after, before)) < idle_cpu_seconds:
+                return
+        raise TimeoutError("service workers did not settle")
+
     def worker_rss_mb(self) -> list[float]:
         root = psutil.Process(self.proc.pid)
         procs = [root, *root.children(recursive=True)]
@@ -218,6 +235,7 @@ def run(workers_list: list[int], n: int, concurrency: int, models_dir: Path, sam
             server = Server(workers, models_dir, tmp)
             try:
                 server.wait_ready()
+                server.wait_settled()
                 with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {server.key}"},
                                   timeout=300) as client:
                     sequential(client, "/v1/screen", screen_body, 3, offset)  # warm-up
