@@ -395,7 +395,7 @@ def _lemma_coverage(request: Analysis, replies: Sequence[Analysis]) -> float:
 
 
 def _cross_language(request_lang: str, view: ReplyView) -> bool:
-    """The reply (its text, or its pages when it has no text) is written in none of the request's language."""
+    """The reply (its text, or its pages when it has no text) is not written in the request's language."""
     langs = {view.analysis.lang} if view.reply.text.strip() else {a.lang for a in view.page_analyses}
     return bool(langs) and request_lang not in langs and OTHER_LANG not in langs
 
