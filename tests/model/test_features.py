@@ -1,4 +1,4 @@
-"""Reply features from the real encoder and text processing; here the taxonomy ones (task / industry)."""
+"""Reply features from the real encoder and text processing: taxonomy, credentials, language, lemma coverage."""
 import pytest
 
 from model.features import FEATURE_INDEX, Featurizer
@@ -18,8 +18,12 @@ REPLIES = {
 
 
 @pytest.fixture(scope="module")
-def features():
-    featurizer = Featurizer(encoder())
+def featurizer():
+    return Featurizer(encoder())
+
+
+@pytest.fixture(scope="module")
+def features(featurizer):
     replies = [Reply(id=name, text=text) for name, text in REPLIES.items()]
     X, _, _ = featurizer.thread_features(REQUEST, replies)
     return {name: {f: X[i, j] for f, j in FEATURE_INDEX.items() if f.startswith("tax_")}
@@ -67,8 +71,8 @@ def test_empty_reply_names_nothing(features):
     ("شركة رقمية متكاملة، أكثر من ٣٠٠ عميل في الخليج", 1),
     ("Сделали за 3 месяца, конверсия +20%, 14 филиалов.", 0),  # results of a case are not credentials
 ])
-def test_credentials_in_place_of_a_case(text, count):
-    X, _, _ = Featurizer(encoder()).thread_features(REQUEST, [Reply(id="r", text=text)])
+def test_credentials_in_place_of_a_case(featurizer, text, count):
+    X, _, _ = featurizer.thread_features(REQUEST, [Reply(id="r", text=text)])
     assert X[0, FEATURE_INDEX["credentials"]] == count
 
 
@@ -80,16 +84,16 @@ def test_credentials_in_place_of_a_case(text, count):
         "Courier app for a parcel delivery company: routes, proof of delivery, cash on delivery.",)),)), 1),
     (Reply(id="url", text="https://example.com"), 0),  # no words: no language to differ
 ])
-def test_cross_language_reply(reply, cross):
+def test_cross_language_reply(featurizer, reply, cross):
     """A reply in another language shares no lemmas with the request; the heads are told so."""
-    X, _, _ = Featurizer(encoder()).thread_features(REQUEST, [reply])
+    X, _, _ = featurizer.thread_features(REQUEST, [reply])
     assert X[0, FEATURE_INDEX["cross_language"]] == cross
 
 
-def test_arabic_lemma_coverage_sees_through_the_article():
+def test_arabic_lemma_coverage_sees_through_the_article(featurizer):
     request = Request(text="عميل عنده سلسلة عيادات أسنان يحتاج نظام مواعيد")
     with_article = Reply(id="a", text="نفذنا بوت للعيادات لحجز المواعيد")
     bare = Reply(id="b", text="نفذنا بوت عيادات لحجز مواعيد")
-    X, _, _ = Featurizer(encoder()).thread_features(request, [with_article, bare])
+    X, _, _ = featurizer.thread_features(request, [with_article, bare])
     coverage = X[:, FEATURE_INDEX["lemma_coverage"]]
     assert coverage[0] == coverage[1] > 0
