@@ -17,7 +17,7 @@ import numpy as np
 from model.attachments import AttachmentError, AttachmentLimits, extract_pages, is_deck_filename
 from model.encoder import Embedded, Encoder
 from model.prototypes import BACKGROUND_REQUESTS, CONCEPTS, PROTOTYPES
-from model.taxonomy import TASK_FAMILIES
+from model.taxonomy import INDUSTRY_SECTORS, TASK_FAMILIES
 from model.text import OTHER as OTHER_LANG, Analysis, Span, TextProcessor
 from model.types import Reply, Request
 
@@ -59,7 +59,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"lex_{name}" for name in LEXICONS),
     *(f"proto_{name}" for name in CONCEPTS),
     "tax_request_known", "tax_task_match", "tax_industry_match", "tax_task_miss", "tax_industry_miss",
-    "tax_n_tasks", "tax_n_industries", "tax_family_miss",
+    "tax_n_tasks", "tax_n_industries", "tax_family_miss", "tax_sector_match", "tax_sector_miss", "tax_both_miss",
     "lang_request_ar", "lang_request_en", "lang_reply_ar", "lang_reply_en", "cross_language", "credentials",
 )
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
@@ -240,6 +240,11 @@ class Featurizer:
             industries |= self.text.categories(analysis, "industry")
         task_match = bool(tasks & request.tasks)
         industry_match = bool(industries & request.industries)
+        # labeling.md: neighbouring businesses are one domain (a metal-structures plant is manufacturing)
+        sector_match = bool({INDUSTRY_SECTORS[i] for i in industries}
+                            & {INDUSTRY_SECTORS[i] for i in request.industries})
+        sector_miss = bool(industries) and bool(request.industries) and not sector_match
+        task_miss = bool(tasks) and bool(request.tasks) and not task_match
         return {
             "tax_request_known": float(bool(request.tasks)) + float(bool(request.industries)),
             "tax_task_match": float(task_match),
@@ -250,6 +255,10 @@ class Featurizer:
             "tax_n_industries": float(min(len(industries), 6)),
             "tax_family_miss": float(bool(tasks) and bool(request.tasks) and not (
                 {TASK_FAMILIES[t] for t in tasks} & {TASK_FAMILIES[t] for t in request.tasks})),
+            "tax_sector_match": float(sector_match),
+            "tax_sector_miss": float(sector_miss),
+            # flags.md's off-topic in one column: another domain AND another task
+            "tax_both_miss": float(sector_miss and task_miss),
         }
 
     def _specificity(self, view: ReplyView, r: np.ndarray, aspects: np.ndarray) -> dict[str, float]:

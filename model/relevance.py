@@ -27,8 +27,10 @@ GATES: dict[str, str] = {"bare_link": "has_url_outside_signature", "deck_without
 #: ("12 лет, 90 специалистов") are docs/labeling.md's sign of a generic pitch, not of a subject mismatch
 #: (off_topic F1 +0.01 without them). Begging is about asking without showing experience, whatever the
 #: subject: the taxonomy features only added noise to that head (lead_begging F1 +0.02 without them).
+#: Off-topic reads the industry match at sector level only: labeling.md counts neighbouring businesses
+#: as one domain, and the finer columns made a warehouse case "another domain" to a courier request.
 EXCLUDED_FEATURES: dict[str, tuple[str, ...]] = {
-    "off_topic": ("credentials",),
+    "off_topic": ("credentials", "tax_industry_match", "tax_industry_miss"),
     "lead_begging": tuple(name for name in FEATURE_INDEX if name.startswith("tax_")),
 }
 

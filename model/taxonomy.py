@@ -2704,3 +2704,20 @@ TASK_FAMILIES: dict[str, str] = {
                      "video_production", "events_pr"), "marketing"),
     **dict.fromkeys(("hr_staffing", "call_center_outsourcing", "consulting"), "business_services"),
 }
+
+#: industries grouped into sectors: labeling.md counts neighbouring businesses of one industry as the
+#: same domain (grocery delivery ≈ courier service, microfinance ≈ consumer lending, a 3PL ≈ a carrier).
+INDUSTRY_SECTORS: dict[str, str] = {
+    **dict.fromkeys(("logistics_delivery", "warehousing_3pl", "transport_fleet", "aviation_cargo"), "logistics"),
+    **dict.fromkeys(("banking", "microfinance_lending", "insurance", "payments_fintech", "investment_brokerage"),
+                    "finance"),
+    **dict.fromkeys(("retail_fmcg", "ecommerce_sellers", "wholesale_distribution", "fashion_apparel"), "trade"),
+    **dict.fromkeys(("restaurants_food", "hospitality_travel"), "hospitality"),
+    **dict.fromkeys(("healthcare", "dentistry", "pharma", "veterinary"), "health"),
+    **dict.fromkeys(("energy_utilities", "manufacturing", "mining_metals", "chemicals"), "industry"),
+    **dict.fromkeys(("construction_development", "real_estate"), "property"),
+    **dict.fromkeys(("media_publishing", "entertainment_events", "sports_fitness", "gaming", "betting_gambling"),
+                    "media_entertainment"),
+    **{name: name for name in ("education", "government", "agriculture", "telecom", "legal", "hr_recruiting",
+                               "automotive", "beauty", "security_defense", "nonprofit_religious", "it_saas")},
+}

@@ -13,6 +13,7 @@ REPLIES = {
     "unrelated": "Здравствуйте! Провели SEO-продвижение сайта сети стоматологий, трафик +140%.",
     "pitch": "Мы делаем всё: сайты, мобильные приложения, SEO, SMM, чат-боты, CRM, дизайн, контекстная реклама.",
     "recruiting": "Кадровое агентство: массовый подбор курьеров для служб доставки, закрываем вакансии за 5 дней.",
+    "neighbour": "Здравствуйте! Автоматизировали склад ответственного хранения: адресное хранение, ТСД, сборка заказов.",
     "empty": "",
 }
 
@@ -51,6 +52,18 @@ def test_unrelated_case_misses_both(features):
     assert row["tax_task_match"] == 0 and row["tax_industry_match"] == 0
 
 
+def test_a_neighbouring_industry_is_the_same_sector(features):
+    """labeling.md: a warehouse operator and a courier service are one domain, though the taxonomy names them apart."""
+    row = features["neighbour"]
+    assert row["tax_industry_match"] == 0 and row["tax_sector_match"] == 1
+    assert row["tax_sector_miss"] == 0 and row["tax_both_miss"] == 0
+
+
+def test_only_another_domain_and_another_task_misses_both(features):
+    assert features["unrelated"]["tax_both_miss"] == 1
+    assert features["same_task"]["tax_both_miss"] == 0 and features["match"]["tax_both_miss"] == 0
+
+
 def test_pitch_names_many_types_of_work(features):
     assert features["pitch"]["tax_n_tasks"] >= 5 > features["match"]["tax_n_tasks"]
 
@@ -63,6 +76,7 @@ def test_another_kind_of_service_naming_the_industry(features):
 def test_empty_reply_names_nothing(features):
     row = features["empty"]
     assert row["tax_n_tasks"] == row["tax_n_industries"] == row["tax_task_miss"] == row["tax_industry_miss"] == 0
+    assert row["tax_sector_match"] == row["tax_sector_miss"] == row["tax_both_miss"] == 0
 
 
 @pytest.mark.parametrize("text, count", [
@@ -97,3 +111,8 @@ def test_arabic_lemma_coverage_sees_through_the_article(featurizer):
     X, _, _ = featurizer.thread_features(request, [with_article, bare])
     coverage = X[:, FEATURE_INDEX["lemma_coverage"]]
     assert coverage[0] == coverage[1] > 0
+
+
+def test_every_industry_has_a_sector():
+    from model.taxonomy import INDUSTRIES, INDUSTRY_SECTORS
+    assert set(INDUSTRY_SECTORS) == set(INDUSTRIES)
