@@ -2,6 +2,7 @@
 import pytest
 
 from model.features import FEATURE_INDEX, Featurizer
+from model.taxonomy import INDUSTRIES, INDUSTRY_SECTORS
 from model.types import Attachment, Reply, Request
 from tests.support.engine import encoder
 
@@ -114,5 +115,4 @@ def test_arabic_lemma_coverage_sees_through_the_article(featurizer):
 
 
 def test_every_industry_has_a_sector():
-    from model.taxonomy import INDUSTRIES, INDUSTRY_SECTORS
     assert set(INDUSTRY_SECTORS) == set(INDUSTRIES)
