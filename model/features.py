@@ -243,8 +243,9 @@ class Featurizer:
         # labeling.md: neighbouring businesses are one domain (a metal-structures plant is manufacturing)
         sector_match = bool({INDUSTRY_SECTORS[i] for i in industries}
                             & {INDUSTRY_SECTORS[i] for i in request.industries})
-        sector_miss = bool(industries) and bool(request.industries) and not sector_match
-        task_miss = bool(tasks) and bool(request.tasks) and not task_match
+        # both sides named: "another" is known, not just unseen
+        other_sector = bool(industries) and bool(request.industries) and not sector_match
+        other_task = bool(tasks) and bool(request.tasks) and not task_match
         return {
             "tax_request_known": float(bool(request.tasks)) + float(bool(request.industries)),
             "tax_task_match": float(task_match),
@@ -253,12 +254,12 @@ class Featurizer:
             "tax_industry_miss": float(bool(industries) and not industry_match),
             "tax_n_tasks": float(min(len(tasks), 6)),
             "tax_n_industries": float(min(len(industries), 6)),
-            "tax_family_miss": float(bool(tasks) and bool(request.tasks) and not (
+            "tax_family_miss": float(other_task and not (
                 {TASK_FAMILIES[t] for t in tasks} & {TASK_FAMILIES[t] for t in request.tasks})),
             "tax_sector_match": float(sector_match),
-            "tax_sector_miss": float(sector_miss),
+            "tax_sector_miss": float(other_sector),
             # flags.md's off-topic in one column: another domain AND another task
-            "tax_both_miss": float(sector_miss and task_miss),
+            "tax_both_miss": float(other_sector and other_task),
         }
 
     def _specificity(self, view: ReplyView, r: np.ndarray, aspects: np.ndarray) -> dict[str, float]:
