@@ -6,7 +6,9 @@ Russian by lemma (so "скиньте контакт" also matches "скинь к
 normalised lower-case form (Arabic: diacritics/tatweel dropped, alef/yaa/taa-marbuta unified).
 Punctuation is a token and is matched literally: list a comma-less variant next to one with commas.
 
-Layout: ``LEXICONS[name][lang] -> tuple of phrases``; ``lang`` is one of 'ru', 'en', 'ar'.
+Layout: ``LEXICONS[name][lang] -> tuple of phrases``; ``lang`` is one of 'ru', 'en', 'ar', and greetings
+also have 'other': replies come in languages we do not screen ("Bonjour Salma, …" to an Arabic request
+from Casablanca), and a greeting in any language is a greeting.
 """
 from __future__ import annotations
 
@@ -35,6 +37,20 @@ GREETINGS: dict[str, tuple[str, ...]] = {
         "تحياتي", "تحية", "صباح الخير", "صباح النور", "مساء الخير", "مساء النور", "يسعد صباحك",
         "يسعد مساءك", "عزيزي", "عزيزتي", "الأعزاء", "الزملاء الأعزاء", "حضرة", "السادة",
         "السادة المحترمين", "تحية واحترام", "أسعد الله صباحكم", "أسعد الله مساءكم", "هاي",
+        # dialect forms: Levantine, Gulf, Egyptian, Maghrebi
+        "أهلين", "اهلين", "هلا والله", "هلا وغلا", "يا هلا", "مرحبتين", "سلامات", "أهلا بيك", "اهلا بيك",
+        "أهلا بك", "اهلا بك", "صباح الفل",
+    ),
+    "other": (
+        "bonjour", "bonsoir", "salut", "bonjour à tous", "hallo", "guten tag", "guten morgen", "moin",
+        "servus", "grüß gott", "hola", "buenos días", "buenas tardes", "buenas", "ciao", "buongiorno",
+        "buonasera", "olá", "bom dia", "boa tarde", "merhaba", "selam", "günaydın", "iyi günler",
+        "привіт", "вітаю", "добрий день", "доброго дня", "салом", "ассалому алайкум", "сәлеметсіз бе",
+        "сәлем", "саламатсызбы", "dzień dobry", "cześć", "dobrý den", "ahoj", "namaste", "namaskar",
+        "jambo", "habari", "hoi", "goedemorgen", "goedemiddag", "hej", "god dag",
+        # Arabic greetings written in Latin letters (Maghreb, Gulf chats)
+        "salam", "salam alaykum", "salam alaikum", "salamu alaikum", "assalamu alaikum", "as-salamu alaykum",
+        "marhaba", "ahlan", "ahlan wa sahlan",
     ),
 }
 

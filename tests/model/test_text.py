@@ -148,6 +148,11 @@ def test_own_word_count_excludes_links(tp: TextProcessor) -> None:
         ("أهلا وسهلا، هذا مثال", "أهلا وسهلا"),
         ("تحية طيبة، نفذنا", "تحية طيبة"),
         ("مساء الخير يا أستاذة إيلينا", "مساء الخير"),
+        ("أهلين رنا، عملنا نموذج للتنبؤ", "أهلين"),  # Levantine
+        ("Bonjour Salma, nous avons lancé la boutique", "Bonjour"),  # a language we do not screen
+        ("Hallo Frau Weber, anbei unser Fall", "Hallo"),
+        ("Добрий день! Маємо схожий кейс", "Добрий день"),
+        ("Salam Yassine، عندنا cas قريب", "Salam"),  # Maghrebi, Latin letters
     ],
 )
 def test_greetings_found(tp: TextProcessor, text: str, greeting: str) -> None:
