@@ -207,7 +207,8 @@ def test_lexicons_are_generous_and_clean() -> None:
     assert set(LEXICON_NAMES) == {"greetings", "lead_begging", "decline", "closed_ack", "generic_pitch",
                                   "see_site", "attachment_pointer", "case_markers"}
     for name, per_lang in LEXICONS.items():
-        assert set(per_lang) == {"ru", "en", "ar"}, name
+        # greetings also list languages we do not screen: a greeting in any language is one
+        assert set(per_lang) == ({"ru", "en", "ar", "other"} if name == "greetings" else {"ru", "en", "ar"}), name
         for lang, phrases in per_lang.items():
             assert 20 <= len(phrases) <= 80, (name, lang, len(phrases))
             assert len(set(phrases)) == len(phrases), (name, lang)
