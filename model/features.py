@@ -246,6 +246,8 @@ class Featurizer:
         # both sides named: "another" is known, not just unseen
         other_sector = bool(industries) and bool(request.industries) and not sector_match
         other_task = bool(tasks) and bool(request.tasks) and not task_match
+        other_family = other_task and not ({TASK_FAMILIES[t] for t in tasks}
+                                           & {TASK_FAMILIES[t] for t in request.tasks})
         return {
             "tax_request_known": float(bool(request.tasks)) + float(bool(request.industries)),
             "tax_task_match": float(task_match),
@@ -254,12 +256,12 @@ class Featurizer:
             "tax_industry_miss": float(bool(industries) and not industry_match),
             "tax_n_tasks": float(min(len(tasks), 6)),
             "tax_n_industries": float(min(len(industries), 6)),
-            "tax_family_miss": float(other_task and not (
-                {TASK_FAMILIES[t] for t in tasks} & {TASK_FAMILIES[t] for t in request.tasks})),
+            "tax_family_miss": float(other_family),
             "tax_sector_match": float(sector_match),
             "tax_sector_miss": float(other_sector),
-            # flags.md's off-topic in one column: another domain AND another task
-            "tax_both_miss": float(other_sector and other_task),
+            # flags.md's off-topic in one column: another task AND another domain, where another kind of
+            # business altogether counts as another domain whatever industry it names (labeling.md)
+            "tax_both_miss": float(other_task and (other_sector or other_family)),
         }
 
     def _specificity(self, view: ReplyView, r: np.ndarray, aspects: np.ndarray) -> dict[str, float]:

@@ -70,8 +70,10 @@ def test_pitch_names_many_types_of_work(features):
 
 
 def test_another_kind_of_service_naming_the_industry(features):
+    """labeling.md: the industry a recruiting agency serves does not make it match a software request."""
     row = features["recruiting"]
     assert row["tax_industry_match"] == 1 and row["tax_family_miss"] == 1
+    assert row["tax_both_miss"] == 1  # another kind of business counts as another domain
 
 
 def test_empty_reply_names_nothing(features):

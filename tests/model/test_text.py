@@ -258,6 +258,10 @@ def test_phrase_spans_without_cached_doc(tp: TextProcessor) -> None:
 
 # ------------------------------------------------------------------------------------------- taxonomy
 
+#: kinds of service that are not IT, digital or marketing work: a reply offering one sells something else
+_NON_IT_SERVICES = {task for task, family in TASK_FAMILIES.items() if family == "goods_and_facilities"} | {
+    "accounting_tax", "legal_services", "corporate_training", "crewing_manning"}
+
 
 def test_taxonomy_is_complete_and_clean() -> None:
     assert set(TASK_FAMILIES) == set(TASK_TYPES)
@@ -288,6 +292,22 @@ def test_taxonomy_is_complete_and_clean() -> None:
         ("Микрофинансовая компания ищет подрядчика на антифрод", set(), {"microfinance_lending"}),
         ("Администрация города хочет геоинформационный портал с картой участков", {"gis_geodata"}, {"government"}),
         ("A payments provider needs AML transaction monitoring and KYC checks", {"compliance_regtech"}, set()),
+        # non-IT B2B services: another kind of service altogether, named in its own words
+        ("ЧОП предлагает услуги охраны объектов и монтаж видеонаблюдения", {"physical_security"},
+         {"security_defense"}),
+        ("Оказываем бухгалтерское сопровождение и сдачу налоговой отчетности для ООО", {"accounting_tax"}, set()),
+        ("Типография: офсетная печать, производство упаковки и POS-материалы", {"printing_packaging"}, set()),
+        ("Выполняем ремонт офисов под ключ и застройку выставочных стендов", {"construction_fitout"}, set()),
+        ("We are a freight forwarder: sea freight services and customs brokerage for importers",
+         {"logistics_services"}, {"logistics_delivery"}),
+        ("Our crewing agency provides crew manning for bulk carriers and yacht crew", {"crewing_manning"},
+         {"transport_fleet"}),
+        ("We run sales training and team building for your store managers", {"corporate_training"}, set()),
+        ("نقدم للمستشفيات توريد الأجهزة الطبية، كما نقدم خدمات النظافة",
+         {"equipment_supply", "facility_services"}, {"healthcare"}),
+        # … while an IT reply names none of them (security audit ≠ guarding, an LMS ≠ a training company)
+        ("Провели аудит безопасности и пентест для банка", {"cybersecurity"}, set()),
+        ("We built an LMS for corporate training with onboarding courses for new staff", {"lms_elearning"}, set()),
         # signatures and courtesy name no category
         ("Спасибо за запрос, будем рады сотрудничеству! Иван, ООО Альфа, alfa.ru", set(), set()),
         ("Thanks for sharing, happy to help. Best regards, John, Acme Ltd, acme.com", set(), set()),
@@ -297,6 +317,8 @@ def test_categories(tp: TextProcessor, text: str, tasks: set[str], industries: s
     analysis = tp.analyze(text)
     assert tasks <= tp.categories(analysis, "task")
     assert industries <= tp.categories(analysis, "industry")
+    # a non-IT kind of service is found only where the text names one
+    assert tp.categories(analysis, "task") & _NON_IT_SERVICES <= tasks
     if not tasks and not industries:
         assert tp.categories(analysis, "task") == set() and tp.categories(analysis, "industry") == set()
 
