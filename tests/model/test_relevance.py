@@ -58,7 +58,7 @@ def test_flag_model_tunes_thresholds_and_respects_gates(small_features):
     assert (no_greeting == (small_features.X[:, FEATURE_INDEX["has_greeting"]] == 0)).all()
 
 
-def test_off_topic_head_does_not_read_company_credentials(small_features):
+def test_off_topic_head_does_not_read_company_credentials_or_questions(small_features):
     from model.features import FEATURE_INDEX
     from model.types import FLAG_CODES
 
@@ -69,6 +69,9 @@ def test_off_topic_head_does_not_read_company_credentials(small_features):
     boasting[:, FEATURE_INDEX["credentials"]] = 4
     column = FLAG_CODES.index("off_topic")
     assert np.allclose(model.predict_proba(boasting)[:, column], model.predict_proba(small_features.X)[:, column])
+    asking = small_features.X.copy()
+    asking[:, FEATURE_INDEX["question_marks"]] = 2  # "Could you introduce us?" does not make an offer on topic
+    assert np.allclose(model.predict_proba(asking)[:, column], model.predict_proba(small_features.X)[:, column])
     everything = FlagClassifier(cv=3, excluded={}).fit(small_features.X, small_features.flags,
                                                        groups=small_features.groups)
     assert len(everything.columns_["off_topic"]) == small_features.X.shape[1]
