@@ -45,7 +45,7 @@ GREETINGS: dict[str, tuple[str, ...]] = {
         "bonjour", "bonsoir", "salut", "bonjour à tous", "hallo", "guten tag", "guten morgen", "moin",
         "servus", "grüß gott", "hola", "buenos días", "buenas tardes", "buenas", "ciao", "buongiorno",
         "buonasera", "olá", "bom dia", "boa tarde", "merhaba", "selam", "günaydın", "iyi günler",
-        "привіт", "вітаю", "добрий день", "доброго дня", "салом", "ассалому алайкум", "сәлеметсіз бе",
+        "привіт", "вітаю", "добрий день", "салом", "ассалому алайкум", "сәлеметсіз бе",
         "сәлем", "саламатсызбы", "dzień dobry", "cześć", "dobrý den", "ahoj", "namaste", "namaskar",
         "jambo", "habari", "hoi", "goedemorgen", "goedemiddag", "hej", "god dag",
         # Arabic greetings written in Latin letters (Maghreb, Gulf chats)
