@@ -15,9 +15,10 @@ import skops.io as sio
 from model.features import FEATURE_NAMES
 from model.relevance import STACKED_COLUMNS, FlagClassifier, GradeClassifier
 
-FORMAT_VERSION = 7  # 2: flag heads read two stacked grade columns; 3: per-flag C chosen out of fold; 4: taxonomy, language and
+FORMAT_VERSION = 8  # 2: flag heads read two stacked grade columns; 3: per-flag C chosen out of fold; 4: taxonomy, language and
 # credentials features; 5: cross-language feature, Arabic stems in lemma coverage, per-head feature columns;
-# 6: industry sectors; 7: non-IT service kinds in the taxonomy, another kind of business counts as another domain
+# 6: industry sectors; 7: non-IT service kinds in the taxonomy, another kind of business counts as another domain;
+# 8: kind-of-business features from encoder prototypes (kind_mismatch, kind_reply_it)
 CARD_FILE = "card.json"
 GRADE_FILE = "grade.skops"
 FLAGS_FILE = "flags.skops"

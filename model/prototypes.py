@@ -106,3 +106,48 @@ BACKGROUND_REQUESTS: tuple[str, ...] = (
     "منصة تعليمية لتحفيظ القرآن",
     "بوابة خدمات حكومية إلكترونية",
 )
+
+
+#: What kind of business a text speaks for. A partner chat is mostly IT contractors; a recruiting agency,
+#: an equipment dealer or an ad agency answering a software request sells another kind of service even
+#: when it names the client's industry (docs/labeling.md: off-topic). The taxonomy names these kinds by
+#: phrase; these paraphrases let the encoder recognise the wordings a phrase list misses.
+SERVICE_KINDS: dict[str, tuple[str, ...]] = {
+    "it": (
+        "Мы разрабатываем мобильные приложения, сайты и веб-сервисы",
+        "Внедряем CRM, ERP и 1С, делаем интеграции и автоматизацию",
+        "Делаем аналитику данных, BI-дашборды и модели машинного обучения",
+        "Настраиваем облачную инфраструктуру, DevOps и информационную безопасность",
+        "We build mobile apps, web platforms and custom software",
+        "We implement CRM and ERP systems, integrations and data platforms",
+        "We do machine learning, analytics dashboards, cloud and cybersecurity",
+        "نطور تطبيقات الجوال والمواقع والأنظمة البرمجية",
+        "ننفذ أنظمة ERP و CRM والتكامل وتحليل البيانات",
+    ),
+    "marketing": (
+        "Мы рекламное агентство: контекстная реклама, SEO, SMM и продвижение бренда",
+        "Снимаем видеоролики, делаем дизайн, брендинг и PR-кампании",
+        "We are a marketing agency: paid ads, SEO, social media and branding",
+        "We produce videos, photo shoots, events and PR campaigns",
+        "نحن وكالة تسويق: إعلانات، سوشيال ميديا، تصوير وإنتاج فيديو",
+    ),
+    "business_services": (
+        "Мы кадровое агентство, подбираем персонал и специалистов",
+        "Оказываем бухгалтерские, юридические и консалтинговые услуги",
+        "Колл-центр на аутсорсе, обучение и тренинги для сотрудников, переводы",
+        "We are a recruitment agency placing staff and specialists",
+        "We provide accounting, tax, legal and consulting services",
+        "Outsourced call centre, staff training and translation services",
+        "مكتب توظيف واستقدام عمالة، ومكتب محاسبة واستشارات قانونية",
+    ),
+    "goods_and_facilities": (
+        "Поставляем оборудование, технику и расходные материалы",
+        "Оказываем услуги доставки, перевозки грузов, складского хранения",
+        "Типография, упаковка, строительство и ремонт, клининг, охрана объектов",
+        "Лизинг, страхование и финансирование техники",
+        "We supply equipment, machinery and materials",
+        "We provide freight, delivery, printing, construction, cleaning and security guards",
+        "نورد المعدات والأجهزة، ونقدم خدمات النقل والطباعة والمقاولات والتنظيف والحراسة",
+    ),
+}
+KINDS: tuple[str, ...] = tuple(SERVICE_KINDS)

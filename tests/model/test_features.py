@@ -118,3 +118,42 @@ def test_arabic_lemma_coverage_sees_through_the_article(featurizer):
 
 def test_every_industry_has_a_sector():
     assert set(INDUSTRY_SECTORS) == set(INDUSTRIES)
+
+
+KIND_REQUEST = Request(text="Hi all, lead: a parcel delivery company wants a mobile app for its couriers with routes "
+                            "and proof of delivery. Looking for relevant cases.")
+KIND_REPLIES = {
+    "software_case": "Hello! We built an iOS and Android app for a courier startup: route planning, photo proof of "
+                     "delivery, offline mode. Failed deliveries fell by 18%.",
+    "software_other_industry": "Hi! We developed a Flutter banking app for a regional bank, 200k users.",
+    "staffing": "Good morning! We are an agency that finds and hires drivers and couriers for delivery firms, "
+                "1,200 people placed last year.",
+    "equipment": "Hello, we sell and service cargo bikes, scooters and thermal bags for delivery fleets.",
+    "ad_agency": "Hi! We run Google and Meta ad campaigns and make promo videos for delivery brands.",
+}
+ADS_REQUEST = Request(text="Добрый день! Сеть автомоек ищет подрядчика на контекстную рекламу в Яндекс Директ.")
+
+
+def _kind(featurizer, request, replies):
+    X, _, _ = featurizer.thread_features(request, [Reply(id=k, text=v) for k, v in replies.items()])
+    return {name: {f: X[i, FEATURE_INDEX[f]] for f in ("kind_mismatch", "kind_reply_it")}
+            for i, name in enumerate(replies)}
+
+
+def test_another_kind_of_business_in_words_no_phrase_list_has(featurizer):
+    """A staffing agency, an equipment dealer or an ad agency answering a software request reads as another kind
+    of business; a software case reads as the same kind, whatever industry it was for."""
+    kind = _kind(featurizer, KIND_REQUEST, KIND_REPLIES)
+    same_kind = max(kind["software_case"]["kind_mismatch"], kind["software_other_industry"]["kind_mismatch"])
+    for other in ("staffing", "equipment", "ad_agency"):
+        assert kind[other]["kind_mismatch"] > same_kind + 0.15, (other, kind)
+        assert kind[other]["kind_reply_it"] < kind["software_case"]["kind_reply_it"], (other, kind)
+
+
+def test_the_kind_of_business_is_read_from_the_request_too(featurizer):
+    """An ad agency matches an advertising request; a software house does not."""
+    kind = _kind(featurizer, ADS_REQUEST, {
+        "ads": "Здравствуйте! Ведём Яндекс Директ для сетей автосервисов, заявки подешевели на 30%.",
+        "software": "Здравствуйте! Разработали мобильное приложение и CRM для сети фитнес-клубов.",
+    })
+    assert kind["ads"]["kind_mismatch"] < kind["software"]["kind_mismatch"], kind
