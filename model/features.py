@@ -97,6 +97,7 @@ class RequestView:
     analysis: Analysis
     vector: np.ndarray
     aspects: np.ndarray  # vectors of the request's substantive sentences (domain, task, constraints)
+    kind: np.ndarray  # distribution over prototypes.KINDS: the kind of business the request asks for
     tasks: frozenset[str] = frozenset()  # model/taxonomy.py types of work the request names
     industries: frozenset[str] = frozenset()
 
@@ -166,7 +167,8 @@ class Featurizer:
             view.page_embeddings = embedded[cursor: cursor + len(view.pages)]
             cursor += len(view.pages)
         aspects = embedded[0].spans if aspect_spans else embedded[0].vector[None, :]
-        return RequestView(request, request_analysis, embedded[0].vector, aspects,
+        kind = self._kind_distribution(np.vstack([embedded[0].vector[None, :], aspects]))
+        return RequestView(request, request_analysis, embedded[0].vector, aspects, kind,
                            frozenset(self.text.categories(request_analysis, "task")),
                            frozenset(self.text.categories(request_analysis, "industry"))), views
 
@@ -316,8 +318,7 @@ class Featurizer:
         if not parts:
             return {"kind_mismatch": 0.0, "kind_reply_it": 0.0}
         reply_kind = self._kind_distribution(np.vstack(parts))
-        request_kind = self._kind_distribution(np.vstack([request.vector[None, :], request.aspects]))
-        return {"kind_mismatch": float(1.0 - np.minimum(reply_kind, request_kind).sum()),
+        return {"kind_mismatch": float(1.0 - np.minimum(reply_kind, request.kind).sum()),
                 "kind_reply_it": float(reply_kind[KINDS.index("it")])}
 
     def concept_similarity(self, view: ReplyView, concept: str) -> float:
