@@ -59,6 +59,7 @@ class ModelCard:
     n_threads: int
     n_replies: int
     metrics: dict[str, Any] = field(default_factory=dict)
+    patterns: str = ""  # Knowledge.fingerprint of the phrase patterns the features were computed with
     feature_names: list[str] = field(default_factory=lambda: list(FEATURE_NAMES))
     format: int = FORMAT_VERSION
     notes: str = ""
@@ -101,12 +102,27 @@ def _load_trusted(path: Path) -> Any:
     return sio.load(path, trusted=list(TRUSTED_TYPES))
 
 
-def load_model(directory: Path) -> tuple[GradeClassifier, FlagClassifier, ModelCard]:
+def load_model(directory: Path, patterns: str | None = None,
+               encoder: str | None = None) -> tuple[GradeClassifier, FlagClassifier, ModelCard]:
+    """The estimators and card of a model; refused (ArtifactError) when it was built for another feature set,
+    or, when they are given, on other phrase patterns (`patterns`: a Knowledge.fingerprint) or for another
+    encoder (`encoder`: an Encoder.model_id) than the ones it is about to be served with."""
     directory = Path(directory)
     card = ModelCard.read(directory)
     if card.format != FORMAT_VERSION or tuple(card.feature_names) != FEATURE_NAMES:
         raise ArtifactError(
             f"model {card.version} was built for another feature set; retrain with `replyscreen train`.")
+    if encoder is not None and card.encoder != encoder:
+        raise ArtifactError(
+            f"model {card.version} was trained with the encoder {card.encoder!r}, not the configured {encoder!r}; "
+            f"configure that encoder (REPLYSCREEN_ENCODER) or retrain with `replyscreen train`.")
+    if patterns is not None and card.patterns != patterns:
+        built = (f"phrase patterns {card.patterns[:12]}" if card.patterns
+                 else "phrase patterns it did not record (it predates pattern fingerprints)")
+        raise ArtifactError(
+            f"model {card.version} was trained on {built}, not the loaded patterns {patterns[:12]} "
+            f"(packaged + REPLYSCREEN_PATTERNS_DIR); load it with the patterns it was trained on "
+            f"or retrain with `replyscreen train`.")
     grade = _load_trusted(directory / GRADE_FILE)
     flags = _load_trusted(directory / FLAGS_FILE)
     if not isinstance(grade, GradeClassifier) or not isinstance(flags, FlagClassifier):

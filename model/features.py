@@ -16,8 +16,7 @@ import numpy as np
 
 from model.attachments import AttachmentError, AttachmentLimits, extract_pages, is_deck_filename
 from model.encoder import Embedded, Encoder
-from model.prototypes import BACKGROUND_REQUESTS, CONCEPTS, KINDS, PROTOTYPES, SERVICE_KINDS
-from model.taxonomy import INDUSTRY_SECTORS, TASK_FAMILIES
+from model.knowledge import Knowledge, default_knowledge
 from model.text import OTHER as OTHER_LANG, Analysis, Span, TextProcessor
 from model.types import Reply, Request
 
@@ -46,6 +45,11 @@ _CREDENTIALS = re.compile(
 _SIGNOFF = re.compile(r"^\s*(—|--|–|с уважением|best regards|regards|kind regards|cheers|мы на связи|مع التحية|تحياتي)",
                       re.IGNORECASE)
 _PHONE = re.compile(r"\+?\d[\d\s()\-]{8,}\d")
+
+#: the packaged knowledge's concepts and kinds of business, in file order: they name feature columns and the
+#: order of the kind distribution (a deployment's extra patterns may add paraphrases, never new ones)
+CONCEPTS: tuple[str, ...] = default_knowledge().concept_names
+KINDS: tuple[str, ...] = default_knowledge().kind_names
 
 LEXICONS: tuple[str, ...] = (
     "lead_begging", "decline", "closed_ack", "generic_pitch", "see_site", "attachment_pointer", "case_markers",
@@ -97,8 +101,8 @@ class RequestView:
     analysis: Analysis
     vector: np.ndarray
     aspects: np.ndarray  # vectors of the request's substantive sentences (domain, task, constraints)
-    kind: np.ndarray  # distribution over prototypes.KINDS: the kind of business the request asks for
-    tasks: frozenset[str] = frozenset()  # model/taxonomy.py types of work the request names
+    kind: np.ndarray  # distribution over KINDS: the kind of business the request asks for
+    tasks: frozenset[str] = frozenset()  # taxonomy types of work (model/patterns) the request names
     industries: frozenset[str] = frozenset()
 
 
@@ -109,16 +113,29 @@ def _cos(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
 
 
 class Featurizer:
-    """Holds the encoder, the text processor and the concept prototypes' embeddings."""
+    """Holds the encoder, the text processor and the concept prototypes' embeddings.
+
+    `knowledge` (default: the text processor's, else the packaged one) gives the phrases and paraphrases.
+    """
 
     def __init__(self, encoder: Encoder, text: TextProcessor | None = None,
-                 limits: AttachmentLimits = AttachmentLimits()) -> None:
+                 limits: AttachmentLimits = AttachmentLimits(), knowledge: Knowledge | None = None) -> None:
+        if knowledge is None:
+            knowledge = text.knowledge if text is not None else default_knowledge()
+        elif text is not None and text.knowledge != knowledge:
+            raise ValueError("the text processor was built on other phrase patterns than `knowledge`")
         self.encoder = encoder
-        self.text = text or TextProcessor()
+        self.knowledge = knowledge
+        self.text = text or TextProcessor(knowledge)
         self.limits = limits
-        self._concepts = {name: encoder.encode(list(PROTOTYPES[name])) for name in CONCEPTS}
-        self._background = encoder.encode(list(BACKGROUND_REQUESTS))
-        self._kinds = [encoder.encode(list(SERVICE_KINDS[name])) for name in KINDS]
+        self._concepts = {name: encoder.encode(list(knowledge.concepts[name])) for name in CONCEPTS}
+        self._background = encoder.encode(list(knowledge.background))
+        self._kinds = [encoder.encode(list(knowledge.kinds[name])) for name in KINDS]
+
+    @property
+    def patterns_fingerprint(self) -> str:
+        """sha256 of the phrase patterns the features are computed with (a model card records it)."""
+        return self.knowledge.fingerprint
 
     # ---- preparation ---------------------------------------------------------------------------
 
@@ -249,13 +266,12 @@ class Featurizer:
         task_match = bool(tasks & request.tasks)
         industry_match = bool(industries & request.industries)
         # labeling.md: neighbouring businesses are one domain (a metal-structures plant is manufacturing)
-        sector_match = bool({INDUSTRY_SECTORS[i] for i in industries}
-                            & {INDUSTRY_SECTORS[i] for i in request.industries})
+        sectors, families = self.knowledge.industry_sectors, self.knowledge.task_families
+        sector_match = bool({sectors[i] for i in industries} & {sectors[i] for i in request.industries})
         # both sides named: "another" is known, not just unseen
         other_sector = bool(industries) and bool(request.industries) and not sector_match
         other_task = bool(tasks) and bool(request.tasks) and not task_match
-        other_family = other_task and not ({TASK_FAMILIES[t] for t in tasks}
-                                           & {TASK_FAMILIES[t] for t in request.tasks})
+        other_family = other_task and not ({families[t] for t in tasks} & {families[t] for t in request.tasks})
         return {
             "tax_request_known": float(bool(request.tasks)) + float(bool(request.industries)),
             "tax_task_match": float(task_match),
@@ -307,7 +323,7 @@ class Featurizer:
     def _kind(self, request: RequestView, view: ReplyView) -> dict[str, float]:
         """Does the reply speak for another kind of business than the one the request asks for?
 
-        The taxonomy's TASK_FAMILIES say the same by phrase; this reads it from the encoder, so a "BPO contact
+        The taxonomy's task families say the same by phrase; this reads it from the encoder, so a "BPO contact
         centre" or "we finance garbage trucks" counts too. Measured in docs/quality.md (eighth session): off_topic
         F1 under 7-seed CV 0.795 -> 0.823 with the fresh threads in training; neutral on the older samples alone.
         """

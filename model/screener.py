@@ -14,6 +14,7 @@ from model.attachments import AttachmentLimits
 from model.encoder import Encoder
 from model.features import FEATURE_INDEX, Featurizer, ReplyView, RequestView
 from model.flags import build_flags
+from model.knowledge import Knowledge
 from model.relevance import FlagClassifier, GradeClassifier, reconcile, with_grade_features
 from model.suggestions import suggestions_for
 from model.text import TextProcessor
@@ -39,9 +40,10 @@ class Screener:
 
     @classmethod
     def load(cls, artifact_dir: Path, encoder: Encoder, limits: AttachmentLimits = AttachmentLimits(),
-             text: TextProcessor | None = None) -> "Screener":
-        grade, flags, card = load_model(artifact_dir)
-        return cls(Featurizer(encoder, text, limits), grade, flags, card)
+             text: TextProcessor | None = None, knowledge: Knowledge | None = None) -> "Screener":
+        text = text or TextProcessor(knowledge)
+        grade, flags, card = load_model(artifact_dir, patterns=text.knowledge.fingerprint, encoder=encoder.model_id)
+        return cls(Featurizer(encoder, text, limits, knowledge), grade, flags, card)
 
     # ---- public API ------------------------------------------------------------------------------
 

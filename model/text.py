@@ -27,12 +27,9 @@ from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
 
-from model.lexicons import LEXICONS
-from model.taxonomy import INDUSTRIES, TASK_TYPES
+from model.knowledge import Knowledge, default_knowledge
 
 LANGS: tuple[str, ...] = ("ru", "en", "ar")
-#: what a text is about, by kind: the type of work it names and the client industries it names.
-TAXONOMIES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {"task": TASK_TYPES, "industry": INDUSTRIES}
 OTHER = "other"
 _SPACY_CODE = {"ru": "ru", "en": "en", "ar": "ar", OTHER: "xx"}
 
@@ -372,9 +369,9 @@ def _ru_lemma_component(doc: Doc) -> Doc:
 
 
 class _Pipeline:
-    """One language's blank spaCy pipeline plus its phrase matchers; use under `lock`."""
+    """One language's blank spaCy pipeline plus the phrase matchers of one `Knowledge`; use under `lock`."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, knowledge: Knowledge):
         self.lang = lang
         self.lock = threading.RLock()
         nlp = spacy.blank(_SPACY_CODE[lang])
@@ -393,26 +390,27 @@ class _Pipeline:
         # the Russian pipeline additionally matches Russian phrases by LEMMA.
         self.norm_matchers: dict[str, PhraseMatcher] = {}
         self.lemma_matchers: dict[str, PhraseMatcher] = {}
-        for name, per_lang in LEXICONS.items():
+        for name, per_lang in knowledge.lexicons.items():
             matcher = PhraseMatcher(nlp.vocab, attr="NORM")
             for code, phrases in per_lang.items():
                 matcher.add(code, list(nlp.pipe(phrases)))
             self.norm_matchers[name] = matcher
-            if lang == "ru":
+            if lang == "ru" and per_lang.get("ru"):
                 lemma_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
                 lemma_matcher.add("ru", list(nlp.pipe(per_lang["ru"])))
                 self.lemma_matchers[name] = lemma_matcher
         self.dear = {nlp.vocab.strings.add(w) for w in _DEAR}
         # taxonomy matchers: one per kind, the match id is the category
         self.category_matchers: dict[str, list[PhraseMatcher]] = {}
-        for kind, categories in TAXONOMIES.items():
+        for kind, categories in knowledge.taxonomies.items():
             by_norm = PhraseMatcher(nlp.vocab, attr="NORM")
             # Russian by pymorphy3 lemma, Arabic without the article; each language's own phrases
             by_lemma = PhraseMatcher(nlp.vocab, attr="LEMMA") if lang in ("ru", "ar") else None
             for category, per_lang in categories.items():
                 docs = {code: list(nlp.pipe(phrases)) for code, phrases in per_lang.items()}  # parsed once
-                by_norm.add(category, [d for parsed in docs.values() for d in parsed])
-                if by_lemma is not None:
+                if any(docs.values()):
+                    by_norm.add(category, [d for parsed in docs.values() for d in parsed])
+                if by_lemma is not None and docs.get(lang):
                     by_lemma.add(category, docs[lang])
             self.category_matchers[kind] = [m for m in (by_norm, by_lemma) if m is not None]
 
@@ -436,18 +434,20 @@ class _Pipeline:
         return filter_spans(spans)
 
 
-_pipelines: dict[str, _Pipeline] = {}
+#: (knowledge fingerprint, language) -> pipeline: processors with the same patterns share pipelines
+_pipelines: dict[tuple[str, str], _Pipeline] = {}
 _pipelines_lock = threading.Lock()
 
 
-def _pipeline(lang: str) -> _Pipeline:
+def _pipeline(lang: str, knowledge: Knowledge) -> _Pipeline:
     lang = lang if lang in _SPACY_CODE else OTHER
-    pipe = _pipelines.get(lang)
+    key = (knowledge.fingerprint, lang)
+    pipe = _pipelines.get(key)
     if pipe is None:
         with _pipelines_lock:
-            pipe = _pipelines.get(lang)
+            pipe = _pipelines.get(key)
             if pipe is None:
-                pipe = _pipelines[lang] = _Pipeline(lang)
+                pipe = _pipelines[key] = _Pipeline(lang, knowledge)
     return pipe
 
 
@@ -477,13 +477,17 @@ def _normalize_lang(lang: str) -> str:
 class TextProcessor:
     """Language, sentences, links, greetings, lemmas and lexicon matches for one text at a time.
 
-    Cheap to create: the spaCy pipelines, pymorphy3 and lingua behind it are process-wide and lazy.
+    Cheap to create: the spaCy pipelines, pymorphy3 and lingua behind it are process-wide and lazy (pipelines
+    per language and per `knowledge`: the phrase patterns it matches, by default the packaged ones).
     """
+
+    def __init__(self, knowledge: Knowledge | None = None) -> None:
+        self.knowledge = knowledge if knowledge is not None else default_knowledge()
 
     def warm_up(self) -> None:
         """Build every pipeline and load lingua's models now (a few seconds) instead of on first use."""
         for lang in (*LANGS, OTHER):
-            _pipeline(lang)
+            _pipeline(lang, self.knowledge)
         for sample in ("Добрый день, мы делали похожий проект", "Hello, we built a similar project"):
             detect_language(sample)
 
@@ -493,7 +497,7 @@ class TextProcessor:
     def analyze(self, text: str, lang: str | None = None) -> Analysis:
         """Everything about one text; `lang` skips detection ('ru' | 'en' | 'ar', anything else → 'other')."""
         lang = _normalize_lang(lang) if lang else detect_language(text)
-        pipe = _pipeline(lang)
+        pipe = _pipeline(lang, self.knowledge)
         emails = find_emails(text)
         urls = find_urls(text, emails)
         words: list[Span] = []
@@ -542,7 +546,7 @@ class TextProcessor:
     def sentences(self, text: str, lang: str | None = None) -> list[Span]:
         """Sentences only (no lemmas, no matching): the cheap path for long documents."""
         lang = _normalize_lang(lang) if lang else detect_language(text)
-        pipe = _pipeline(lang)
+        pipe = _pipeline(lang, self.knowledge)
         with pipe.lock:
             doc = pipe.nlp(text, disable=["replyscreen_ru_lemmas"] if lang == "ru" else [])
         return _sentences(doc, text)
@@ -569,25 +573,26 @@ class TextProcessor:
         return out
 
     def phrase_spans(self, analysis: Analysis, lexicon: str) -> list[Span]:
-        """Non-overlapping matches of a lexicon from model/lexicons.py (longest wins), in text order."""
-        if lexicon not in LEXICONS:
-            raise KeyError(f"unknown lexicon {lexicon!r}; known: {', '.join(LEXICONS)}")
-        with _locked_doc(analysis) as (pipe, doc):
+        """Non-overlapping matches of a lexicon of the knowledge (longest wins), in text order."""
+        if lexicon not in self.knowledge.lexicons:
+            raise KeyError(f"unknown lexicon {lexicon!r}; known: {', '.join(self.knowledge.lexicons)}")
+        with _locked_doc(analysis, self.knowledge) as (pipe, doc):
             spans = pipe.match(doc, lexicon, analysis.text)
         return [_span(analysis.text, s.start_char, s.end_char) for s in spans]
 
     def categories(self, analysis: Analysis, kind: str) -> set[str]:
-        """Categories of model/taxonomy.py ('task' types of work or 'industry') the text names."""
-        if kind not in TAXONOMIES:
-            raise KeyError(f"unknown taxonomy {kind!r}; known: {', '.join(TAXONOMIES)}")
-        with _locked_doc(analysis) as (pipe, doc):
+        """Taxonomy categories of the knowledge ('task' types of work or 'industry') the text names."""
+        taxonomies = self.knowledge.taxonomies
+        if kind not in taxonomies:
+            raise KeyError(f"unknown taxonomy {kind!r}; known: {', '.join(taxonomies)}")
+        with _locked_doc(analysis, self.knowledge) as (pipe, doc):
             return pipe.categories(doc, kind)
 
 
 @contextmanager
-def _locked_doc(analysis: Analysis) -> Iterator[tuple[_Pipeline, Doc]]:
+def _locked_doc(analysis: Analysis, knowledge: Knowledge) -> Iterator[tuple[_Pipeline, Doc]]:
     """The analysis's Doc (re-parsed if it came from another pipeline or was dropped) under its pipeline's lock."""
-    pipe = _pipeline(analysis.lang)
+    pipe = _pipeline(analysis.lang, knowledge)
     with pipe.lock:
         doc = analysis.doc
         if doc is None or doc.vocab is not pipe.nlp.vocab:

@@ -43,11 +43,12 @@ def _progress_bar(description: str):
 def _engine(model_dir: Optional[Path] = None):
     from model.artifact import ArtifactError
     from model.encoder import EncoderUnavailable
+    from model.knowledge import KnowledgeError
     from replyscreen.wiring import NoModelError, load_screener
 
     try:
         return load_screener(get_settings(), artifact_dir=model_dir)
-    except (EncoderUnavailable, ArtifactError, NoModelError) as error:
+    except (EncoderUnavailable, ArtifactError, KnowledgeError, NoModelError) as error:
         _fail(str(error))
 
 
@@ -181,7 +182,9 @@ def train(data: Path = typer.Option(None, help="JSONL file or directory (default
           evaluate: bool = typer.Option(True, help="Cross-validate and record metrics in the model card.")):
     """Train a new model version from labeled threads and write it with its model card."""
     from model.encoder import EncoderUnavailable
-    from replyscreen.wiring import build_encoder
+    from model.features import Featurizer
+    from model.knowledge import KnowledgeError
+    from replyscreen.wiring import build_encoder, build_knowledge
     from training.artifacts import latest, save
     from training.dataset import DatasetError, load_threads
     from training.train import train_model
@@ -189,11 +192,15 @@ def train(data: Path = typer.Option(None, help="JSONL file or directory (default
     settings = get_settings()
     data = data or settings.samples_dir
     models_dir = models_dir or settings.models_dir
+    try:
+        knowledge = build_knowledge(settings)
+    except KnowledgeError as error:
+        _fail(str(error))
     if if_missing and latest(models_dir) is not None:
         from model.artifact import ArtifactError, load_model
 
         try:
-            load_model(latest(models_dir))
+            load_model(latest(models_dir), patterns=knowledge.fingerprint)
             console.print(f"model present: {latest(models_dir)}")
             return
         except ArtifactError as error:
@@ -204,7 +211,8 @@ def train(data: Path = typer.Option(None, help="JSONL file or directory (default
     except (DatasetError, EncoderUnavailable) as error:
         _fail(str(error))
     bar, update = _progress_bar("training")
-    trained = train_model(threads, encoder, progress=update, evaluate=evaluate)
+    trained = train_model(threads, encoder, progress=update, evaluate=evaluate,
+                          featurizer=Featurizer(encoder, knowledge=knowledge))
     bar.close()
     path = save(trained, models_dir)
     metrics = trained.card.metrics
@@ -242,8 +250,8 @@ def evaluate(data: Path = typer.Argument(..., help="Labeled JSONL file or direct
         if mode == "auto":
             mode = "cv" if screener is None or screener.card.data_fingerprint == fingerprint(threads) else "holdout"
     if screener is None:
-        from replyscreen.wiring import build_encoder
-        featurizer = Featurizer(build_encoder(get_settings()))
+        from replyscreen.wiring import build_encoder, build_knowledge
+        featurizer = Featurizer(build_encoder(get_settings()), knowledge=build_knowledge(get_settings()))
     else:
         featurizer = screener.featurizer
     bar, update = _progress_bar("features")

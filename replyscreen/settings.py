@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # --- data and models ---------------------------------------------------------
     samples_dir: Path = Field(Path("data/samples"), description="Labeled JSONL threads the default model is trained on.")
     models_dir: Path = Field(Path("var/models"), description="Versioned model artifacts.")
+    patterns_dir: Path | None = Field(None, description="Extra phrase-pattern files (*.jsonl) added to the packaged "
+                                      "ones (model/patterns/README.md); a model is served only with the patterns "
+                                      "it was trained on.")
     pdf_font: Path | None = Field(None, description="A .ttf with Cyrillic and Arabic for the PDFs `make bench` renders "
                                   "(default: DejaVu Sans).")
     database_url: str = Field("sqlite:///var/replyscreen.db", description="SQLAlchemy URL; postgresql+psycopg://… works too.")

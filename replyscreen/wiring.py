@@ -5,6 +5,7 @@ from pathlib import Path
 
 from model.attachments import AttachmentLimits
 from model.encoder import Encoder, EncoderConfig
+from model.knowledge import Knowledge, load_knowledge
 from model.screener import Screener
 from replyscreen.settings import Settings
 from training.artifacts import latest
@@ -28,9 +29,15 @@ def build_encoder(settings: Settings) -> Encoder:
     return Encoder(encoder_config(settings))
 
 
+def build_knowledge(settings: Settings) -> Knowledge:
+    """The packaged phrase patterns plus the deployment's (patterns_dir); KnowledgeError names a bad file and line."""
+    return load_knowledge(settings.patterns_dir)
+
+
 def load_screener(settings: Settings, encoder: Encoder | None = None, artifact_dir: Path | None = None) -> Screener:
     """The given artifact, or the newest one in models_dir."""
     artifact_dir = artifact_dir or latest(settings.models_dir)
     if artifact_dir is None:
         raise NoModelError(f"no trained model in {settings.models_dir}; run `replyscreen train` (or `make install`).")
-    return Screener.load(artifact_dir, encoder or build_encoder(settings), attachment_limits(settings))
+    return Screener.load(artifact_dir, encoder or build_encoder(settings), attachment_limits(settings),
+                         knowledge=build_knowledge(settings))

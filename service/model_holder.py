@@ -83,11 +83,13 @@ class ModelHolder:
                     return kept
             try:
                 from model.attachments import AttachmentLimits
+                from model.knowledge import load_knowledge
                 from model.screener import Screener
 
                 limits = AttachmentLimits(max_bytes=self.settings.max_attachment_bytes,
                                           max_pages=self.settings.max_attachment_pages)
-                screener = Screener.load(Path(record.path), self.encoder(), limits)
+                screener = Screener.load(Path(record.path), self.encoder(), limits,
+                                         knowledge=load_knowledge(self.settings.patterns_dir))
             except Exception as exc:  # noqa: BLE001 - any failure means "this version cannot serve"
                 reason = f"{type(exc).__name__}: {exc}"
                 log.exception("cannot load model %s", version)

@@ -81,6 +81,8 @@ def run(job_id: str, settings: Settings) -> int:
             raise RuntimeError("no training data: no sample threads and no stored examples")
         repositories.update_job(db, job_id, stage=f"loading encoder ({len(threads)} threads)", progress=0.05)
         from model.encoder import Encoder, EncoderConfig
+        from model.features import Featurizer
+        from model.knowledge import load_knowledge
         from training.artifacts import list_versions, save
         from training.train import train_model
 
@@ -88,7 +90,8 @@ def run(job_id: str, settings: Settings) -> int:
                                         batch_size=settings.encoder_batch_size, dtype=settings.encoder_dtype,
                                         cache_size=settings.embedding_cache_size))
         repositories.update_job(db, job_id, stage="training", progress=0.1)
-        trained = train_model(threads, encoder, progress=Progress(db, job_id))
+        featurizer = Featurizer(encoder, knowledge=load_knowledge(settings.patterns_dir))
+        trained = train_model(threads, encoder, progress=Progress(db, job_id), featurizer=featurizer)
         repositories.update_job(db, job_id, stage="saving", progress=0.92)
         path = Path(save(trained, Path(settings.models_dir)))
         cards = {str(c["version"]): c for c in map(repositories.card_to_dict, list_versions(Path(settings.models_dir)))}

@@ -88,6 +88,7 @@ def train_model(threads: Sequence[Thread], encoder: Encoder, progress: Progress 
     now = datetime.now(timezone.utc)
     card = ModelCard(version=new_version(data_fingerprint, now), created_at=now.isoformat(timespec="seconds"),
                      encoder=encoder.model_id, data_fingerprint=data_fingerprint, n_threads=len(threads),
+                     patterns=featurizer.patterns_fingerprint,
                      n_replies=len(features.grades), metrics=metrics)
     if progress:
         progress(1.0, "done")

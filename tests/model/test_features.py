@@ -2,7 +2,7 @@
 import pytest
 
 from model.features import FEATURE_INDEX, Featurizer
-from model.taxonomy import INDUSTRIES, INDUSTRY_SECTORS
+from model.knowledge import default_knowledge
 from model.types import Attachment, Reply, Request
 from tests.support.engine import encoder
 
@@ -117,7 +117,7 @@ def test_arabic_lemma_coverage_sees_through_the_article(featurizer):
 
 
 def test_every_industry_has_a_sector():
-    assert set(INDUSTRY_SECTORS) == set(INDUSTRIES)
+    assert set(default_knowledge().industry_sectors) == set(default_knowledge().taxonomies["industry"])
 
 
 KIND_REQUEST = Request(text="Hi all, lead: a parcel delivery company wants a mobile app for its couriers with routes "

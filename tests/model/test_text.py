@@ -7,9 +7,13 @@ import time
 
 import pytest
 
-from model.lexicons import LEXICON_NAMES, LEXICONS
-from model.taxonomy import INDUSTRIES, TASK_FAMILIES, TASK_TYPES
+from model.knowledge import default_knowledge
 from model.text import Analysis, Span, TextProcessor, arabic_stem, find_urls, strip_html
+
+LEXICONS = default_knowledge().lexicons
+LEXICON_NAMES = tuple(LEXICONS)
+TASK_TYPES, INDUSTRIES = default_knowledge().taxonomies["task"], default_knowledge().taxonomies["industry"]
+TASK_FAMILIES = default_knowledge().task_families
 
 
 @pytest.fixture(scope="module")

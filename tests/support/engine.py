@@ -5,6 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from model.artifact import ArtifactError, load_model
+from model.knowledge import default_knowledge
 from replyscreen.settings import Settings
 from replyscreen.wiring import build_encoder
 from training.artifacts import latest, save
@@ -31,9 +32,9 @@ def default_model_dir() -> Path:
     existing = latest(settings.models_dir)
     if existing is not None:
         try:
-            load_model(existing)
+            load_model(existing, patterns=default_knowledge().fingerprint, encoder=encoder().model_id)
             return existing
         except ArtifactError:
-            pass  # built by an older version of the features: train a current one
+            pass  # built by an older version of the features or on other patterns: train a current one
     trained = train_model(load_threads(SAMPLES), encoder(), evaluate=False)
     return save(trained, settings.models_dir)
