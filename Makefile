@@ -8,12 +8,12 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
 SYSTEM_STAMP := $(VENV)/.system-deps
 export REPLYSCREEN_MODELS_DIR ?= var/models
 
-.PHONY: install model run test test-fast train eval bench system-deps clean help
+.PHONY: install model run test test-fast train eval adapt bench system-deps clean help
 
 help:
 	@echo "make run    — start the service and the UI (local mode, SQLite)"
 	@echo "make test   — run every test (installs Chromium and PostgreSQL via apt when root)"
-	@echo "make train | eval | bench | install | clean"
+	@echo "make train | eval | adapt | bench | install | clean"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ train: install
 
 eval: model
 	$(RS) eval data/samples --mode cv --out docs/eval.json --chart docs/eval.png
+
+# How fast a community's own labels teach the model (data/adapt: two communities the model never saw).
+adapt: model
+	$(RS) eval data/adapt --adapt --out docs/adapt.json --chart docs/adapt.png
 
 bench: model system-deps
 	$(PY) -m training.bench --out docs/benchmarks.md

@@ -63,6 +63,7 @@ class ModelCard:
     feature_names: list[str] = field(default_factory=lambda: list(FEATURE_NAMES))
     format: int = FORMAT_VERSION
     notes: str = ""
+    training: dict[str, Any] = field(default_factory=dict)  # threads reused/featurised, weighted threads, seconds
 
     @classmethod
     def read(cls, directory: Path) -> "ModelCard":

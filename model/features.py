@@ -469,3 +469,17 @@ def _pointer_page_sim(view: ReplyView) -> float:
 
 def deck_like(reply: Reply) -> bool:
     return any(is_deck_filename(a.filename) for a in reply.attachments) or bool(_DECK_LINK.search(reply.text))
+
+
+def reply_vector(view: ReplyView, dim: int) -> np.ndarray:
+    """One vector for what a reply says: its text, or the mean of its pages when it has no text.
+
+    The label memory compares replies by it; zeros for a reply with neither text nor pages.
+    """
+    if view.text_embedding is not None:
+        return view.text_embedding.vector
+    if view.page_embeddings:
+        mean = np.mean([e.vector for e in view.page_embeddings], axis=0)
+        norm = float(np.linalg.norm(mean))
+        return mean / norm if norm > 0 else mean
+    return np.zeros(dim, dtype=np.float32)

@@ -5,6 +5,7 @@ fitted attributes end in `_`) so they cross-validate, clone and persist (skops) 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -15,6 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from model.features import FEATURE_INDEX
+from model.memory import Neighbours, blend_flags, blend_grades
 from model.types import FLAG_CODES
 
 GRADES = np.arange(4)
@@ -32,9 +34,12 @@ GATES: dict[str, str] = {"bare_link": "has_url_outside_signature", "deck_without
 #: Off-topic is about what a reply offers, not whether it also asks something: on fresh threads a
 #: recruiting agency ending "Could you introduce us to the client?" read as on-topic by its question mark
 #: (docs/quality.md, seventh session; off_topic F1 on fresh set A 0.787 → 0.839, CV 0.803 → 0.807).
+#: Begging is judged on its own (flags.md): a link does not make "скиньте контакт клиента" less of a request for the
+#: lead, so the begging head reads no URL columns (docs/quality.md, ninth session).
 EXCLUDED_FEATURES: dict[str, tuple[str, ...]] = {
     "off_topic": ("credentials", "tax_industry_match", "tax_industry_miss", "question_marks"),
-    "lead_begging": tuple(name for name in FEATURE_INDEX if name.startswith("tax_")),
+    "lead_begging": (*(name for name in FEATURE_INDEX if name.startswith("tax_")), "n_urls",
+                     "has_url_outside_signature"),
 }
 
 
@@ -55,9 +60,9 @@ class GradeClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, C: float = 0.5) -> None:
         self.C = C
 
-    def fit(self, X: np.ndarray, y: Sequence[int]) -> "GradeClassifier":
+    def fit(self, X: np.ndarray, y: Sequence[int], sample_weight: np.ndarray | None = None) -> "GradeClassifier":
         y = np.asarray(y, dtype=int)
-        self.pipeline_ = _linear(self.C, balanced=False).fit(X, y)
+        self.pipeline_ = _linear(self.C, balanced=False).fit(X, y, **_weights(sample_weight))
         self.classes_ = GRADES
         self.n_features_in_ = X.shape[1]
         return self
@@ -108,38 +113,38 @@ def with_grade_features(X: np.ndarray, grade_proba: np.ndarray) -> np.ndarray:
 
 
 def out_of_fold_grade_proba(X: np.ndarray, grades: np.ndarray, groups: np.ndarray, cv: int = 5,
-                            random_state: int = 1) -> np.ndarray:
+                            random_state: int = 1, sample_weight: np.ndarray | None = None) -> np.ndarray:
     """Grade probabilities for each row from a model that never saw the row's thread."""
     proba = np.zeros((len(X), len(GRADES)))
     n_splits = min(cv, len(np.unique(groups)))
     if n_splits < 2:
-        return GradeClassifier().fit(X, grades).predict_proba(X)
+        return GradeClassifier().fit(X, grades, sample_weight).predict_proba(X)
     for train, test in GroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(X, grades, groups):
-        proba[test] = GradeClassifier().fit(X[train], grades[train]).predict_proba(X[test])
+        weight = None if sample_weight is None else sample_weight[train]
+        proba[test] = GradeClassifier().fit(X[train], grades[train], weight).predict_proba(X[test])
     return proba
 
 
-def _best_threshold(y: np.ndarray, proba: np.ndarray) -> float:
-    """Decision threshold that maximises F1 on out-of-fold probabilities (middle of the best plateau)."""
+def _weights(sample_weight: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Pipeline keyword for per-row weights; none when every row counts once."""
+    return {} if sample_weight is None else {"clf__sample_weight": np.asarray(sample_weight, dtype=float)}
+
+
+def _best_threshold(y: np.ndarray, proba: np.ndarray, weight: np.ndarray | None = None) -> float:
+    """Decision threshold that maximises (weighted) F1 on out-of-fold probabilities (middle of the best plateau)."""
     if y.sum() == 0:
         return 0.5
     candidates = np.linspace(0.05, 0.95, 91)
-    scores = []
-    for t in candidates:
-        predicted = proba >= t
-        tp = float((predicted & y).sum())
-        precision = tp / max(predicted.sum(), 1)
-        recall = tp / max(y.sum(), 1)
-        scores.append(0.0 if tp == 0 else 2 * precision * recall / (precision + recall))
-    scores = np.asarray(scores)
+    scores = np.asarray([_oof_f1(y, proba, t, weight) for t in candidates])
     best = np.flatnonzero(scores >= scores.max() - 1e-9)
     return float(candidates[best].mean())
 
 
-def _oof_f1(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
+def _oof_f1(y: np.ndarray, proba: np.ndarray, threshold: float, weight: np.ndarray | None = None) -> float:
+    w = np.ones(len(y)) if weight is None else weight
     predicted = proba >= threshold
-    tp = float((predicted & y).sum())
-    return 2 * tp / max(float(predicted.sum() + y.sum()), 1.0)
+    tp = float(w[predicted & y].sum())
+    return 2 * tp / max(float(w[predicted].sum() + w[y].sum()), 1e-12)
 
 
 class FlagClassifier(BaseEstimator):
@@ -158,8 +163,10 @@ class FlagClassifier(BaseEstimator):
 
     # -- fitting -----------------------------------------------------------------------------------
 
-    def fit(self, X: np.ndarray, Y: np.ndarray, groups: Sequence[str] | None = None) -> "FlagClassifier":
+    def fit(self, X: np.ndarray, Y: np.ndarray, groups: Sequence[str] | None = None,
+            sample_weight: np.ndarray | None = None) -> "FlagClassifier":
         Y = np.asarray(Y, dtype=bool)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         groups = np.asarray(groups if groups is not None else np.arange(len(X)))
         self.flags_ = FLAG_CODES
         self.heads_: dict[str, Pipeline] = {}
@@ -173,28 +180,31 @@ class FlagClassifier(BaseEstimator):
             skip = {FEATURE_INDEX[name] for name in excluded.get(flag, ())}
             self.columns_[flag] = np.array([i for i in range(X.shape[1]) if i not in skip])
             Xg, yg, gg = X[rows][:, self.columns_[flag]], column[rows], groups[rows]
+            wg = None if weights is None else weights[rows]
             if yg.sum() < 2 or (~yg).sum() < 2:
                 continue  # too few examples to learn; the flag never fires
             # regularisation and threshold per flag, both chosen on out-of-fold F1 grouped by thread
-            best = max(((_oof_f1(yg, oof, threshold := _best_threshold(yg, oof)), -C, C, threshold)
-                        for C in self.Cs for oof in [self._out_of_fold(Xg, yg, gg, C)]))
+            best = max(((_oof_f1(yg, oof, threshold := _best_threshold(yg, oof, wg), wg), -C, C, threshold)
+                        for C in self.Cs for oof in [self._out_of_fold(Xg, yg, gg, C, wg)]))
             _, _, C, threshold = best
             self.C_[flag], self.thresholds_[flag] = C, threshold
-            self.heads_[flag] = _linear(C, balanced=True).fit(Xg, yg)
+            self.heads_[flag] = _linear(C, balanced=True).fit(Xg, yg, **_weights(wg))
         self.ack_threshold_ = self._tune_ack(X, Y[:, FLAG_CODES.index("late_reply")])
         self.n_features_in_ = X.shape[1]
         return self
 
-    def _out_of_fold(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray, C: float) -> np.ndarray:
+    def _out_of_fold(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray, C: float,
+                     weight: np.ndarray | None = None) -> np.ndarray:
         n_splits = min(self.cv, len(np.unique(groups)))
         oof = np.zeros(len(y))
         if n_splits < 2:
-            return _linear(C, True).fit(X, y).predict_proba(X)[:, 1]
+            return _linear(C, True).fit(X, y, **_weights(weight)).predict_proba(X)[:, 1]
         for train, test in GroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state).split(X, y, groups):
             if y[train].all() or not y[train].any():
                 oof[test] = y[train].mean()
                 continue
-            model = clone(_linear(C, True)).fit(X[train], y[train])
+            model = clone(_linear(C, True)).fit(X[train], y[train],
+                                                **_weights(None if weight is None else weight[train]))
             oof[test] = model.predict_proba(X[test])[:, 1]
         return oof
 
@@ -235,10 +245,57 @@ class FlagClassifier(BaseEstimator):
                 proba[rows, FLAG_CODES.index(flag)] = head.predict_proba(X[rows][:, self.columns_[flag]])[:, 1]
         return proba
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
+    def decision_scores(self, X: np.ndarray) -> np.ndarray:
+        """Per-flag scores rescaled piecewise-linearly so that each head's threshold sits at 0.5.
+
+        A flag fires at >= 0.5, whatever its tuned threshold; that common scale is what the label
+        memory blends with.
+        """
         proba = self.predict_proba(X)
-        decided = proba >= 0.5
+        scores = proba.copy()
         for flag, threshold in self.thresholds_.items():
             column = FLAG_CODES.index(flag)
-            decided[:, column] = proba[:, column] >= threshold
-        return decided
+            p = proba[:, column]
+            scores[:, column] = np.where(p < threshold, 0.5 * p / threshold,
+                                         0.5 + 0.5 * (p - threshold) / max(1.0 - threshold, 1e-9))
+        return scores
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.decision_scores(X) >= 0.5
+
+
+@dataclass
+class Outputs:
+    """What the grade and flag models (and the label memory, when given) say about a batch of replies."""
+
+    proba: np.ndarray  # (n, 4) P(grade)
+    scores: np.ndarray  # (n,) in [0, 1]
+    grades: np.ndarray  # (n,)
+    relevant: np.ndarray  # (n,) bool
+    flags: np.ndarray  # (n, 7) bool
+    neighbours: Neighbours | None = None
+
+
+def scale_features(grade: GradeClassifier, X: np.ndarray) -> np.ndarray:
+    """Features standardised as the grade model sees them: the label memory's relation key."""
+    return grade.pipeline_.named_steps["scale"].transform(X)
+
+
+def predict_outputs(grade: GradeClassifier, flags: FlagClassifier, X: np.ndarray,
+                    neighbours: Neighbours | None = None, prior: float = 0.5) -> Outputs:
+    """Scores, grades, relevance and flags exactly as every door serves them.
+
+    With `neighbours` (the label memory's opinion), the grade distribution and the learned flags' scores
+    are blended with the labels of similar stored replies before decisions are taken.
+    """
+    proba = grade.predict_proba(X)
+    decision = flags.decision_scores(with_grade_features(X, proba))
+    if neighbours is not None:
+        proba = blend_grades(proba, neighbours, prior)
+        decision = blend_flags(decision, neighbours, prior)
+    decided = decision >= 0.5
+    scores = proba @ GRADES / 3.0
+    relevant = proba[:, 2:].sum(axis=1) > 0.5
+    grades = np.where(relevant, 2 + proba[:, 2:].argmax(axis=1), proba[:, :2].argmax(axis=1))
+    scores, grades, relevant = reconcile(proba, scores, grades, decided[:, FLAG_CODES.index("off_topic")])
+    return Outputs(proba, scores, grades, relevant, decided, neighbours)

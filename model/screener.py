@@ -12,15 +12,17 @@ import numpy as np
 from model.artifact import ModelCard, load_model
 from model.attachments import AttachmentLimits
 from model.encoder import Encoder
-from model.features import FEATURE_INDEX, Featurizer, ReplyView, RequestView
+from model.features import FEATURE_INDEX, Featurizer, ReplyView, RequestView, reply_vector
 from model.flags import build_flags
 from model.knowledge import Knowledge
-from model.relevance import FlagClassifier, GradeClassifier, reconcile, with_grade_features
+from model.memory import LabelMemory, Neighbours
+from model.relevance import FlagClassifier, GradeClassifier, predict_outputs, scale_features
 from model.suggestions import suggestions_for
 from model.text import TextProcessor
 from model.types import FLAG_CODES, Reply, Request
 
 EVIDENCE_ITEMS = 3
+MEMORY_EVIDENCE_ITEMS = 3
 
 
 class Screener:
@@ -29,6 +31,7 @@ class Screener:
         self.grade = grade
         self.flags = flags
         self.card = card
+        self.memory: LabelMemory | None = None  # stored labels that act before a retrain (service sets it)
 
     @property
     def version(self) -> str:
@@ -73,12 +76,20 @@ class Screener:
 
     # ---- internals -------------------------------------------------------------------------------
 
+    def neighbours(self, X: np.ndarray, request_view: RequestView, views: list[ReplyView]) -> Neighbours | None:
+        """The label memory's opinion on these replies; None when no memory is attached."""
+        memory = self.memory
+        if memory is None or not len(memory):
+            return None
+        dim = request_view.vector.shape[0]
+        reply_vectors = np.vstack([reply_vector(view, dim) for view in views])
+        return memory.lookup(request_view.vector, reply_vectors, scale_features(self.grade, X))
+
     def _results(self, X: np.ndarray, request_view: RequestView, views: list[ReplyView]) -> list[dict]:
-        proba = self.grade.predict_proba(X)
-        scores = self.grade.score_samples(X)
-        grades = self.grade.predict(X)
-        decided = self.flags.predict(with_grade_features(X, proba))
-        scores, grades, relevant = reconcile(proba, scores, grades, decided[:, FLAG_CODES.index("off_topic")])
+        memory = self.memory
+        out = predict_outputs(self.grade, self.flags, X, self.neighbours(X, request_view, views),
+                              prior=memory.config.prior if memory is not None else 0.5)
+        scores, grades, relevant, decided = out.scores, out.grades, out.relevant, out.flags
         results = []
         for i, view in enumerate(views):
             codes = [code for j, code in enumerate(FLAG_CODES) if decided[i, j]]
@@ -92,8 +103,18 @@ class Screener:
                 "evidence": _evidence(request_view, view),
                 "language": view.analysis.lang,
                 "attachment_errors": view.attachment_errors,
+                "memory": _memory_evidence(out.neighbours, i),
             })
         return results
+
+
+def _memory_evidence(neighbours: Neighbours | None, index: int) -> list[dict]:
+    """The stored labels that moved this result: "labeled like reply r3 of thread …"."""
+    if neighbours is None:
+        return []
+    return [{"example_id": item.example_id, "thread_id": item.thread_id, "reply_id": item.reply_id,
+             "relevance": item.relevance, "flags": list(item.flags), "similarity": round(similarity, 4)}
+            for item, similarity in neighbours.evidence[index][:MEMORY_EVIDENCE_ITEMS]]
 
 
 def _evidence(request_view: RequestView, view: ReplyView) -> list[dict]:

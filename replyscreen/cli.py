@@ -182,9 +182,8 @@ def train(data: Path = typer.Option(None, help="JSONL file or directory (default
           evaluate: bool = typer.Option(True, help="Cross-validate and record metrics in the model card.")):
     """Train a new model version from labeled threads and write it with its model card."""
     from model.encoder import EncoderUnavailable
-    from model.features import Featurizer
     from model.knowledge import KnowledgeError
-    from replyscreen.wiring import build_encoder, build_knowledge
+    from replyscreen.wiring import build_encoder, build_featurizer, build_knowledge, feature_store
     from training.artifacts import latest, save
     from training.dataset import DatasetError, load_threads
     from training.train import train_model
@@ -211,8 +210,8 @@ def train(data: Path = typer.Option(None, help="JSONL file or directory (default
     except (DatasetError, EncoderUnavailable) as error:
         _fail(str(error))
     bar, update = _progress_bar("training")
-    trained = train_model(threads, encoder, progress=update, evaluate=evaluate,
-                          featurizer=Featurizer(encoder, knowledge=knowledge))
+    store = feature_store(settings, build_featurizer(settings, encoder))
+    trained = train_model(threads, encoder, progress=update, evaluate=evaluate, store=store)
     bar.close()
     path = save(trained, models_dir)
     metrics = trained.card.metrics
@@ -226,9 +225,19 @@ def evaluate(data: Path = typer.Argument(..., help="Labeled JSONL file or direct
              mode: str = typer.Option("auto", help="cv | holdout | auto (cv when DATA is the model's training data)."),
              folds: int = typer.Option(5, min=2),
              out: Path = typer.Option(Path("var/reports/eval.json"), help="JSON report."),
-             chart: Path = typer.Option(Path("var/reports/eval.png"), help="PNG chart.")):
+             chart: Path = typer.Option(Path("var/reports/eval.png"), help="PNG chart."),
+             adapt: bool = typer.Option(False, "--adapt", help="Adaptation benchmark: DATA is one community's "
+                                        "labeled threads, or a directory with one sub-directory per community."),
+             ks: str = typer.Option("0,5,10,20", help="--adapt: numbers of labeled threads K."),
+             n_eval: int = typer.Option(10, min=1, help="--adapt: test threads per shuffle."),
+             seeds: int = typer.Option(3, min=1, help="--adapt: shuffles by thread."),
+             base: Optional[Path] = typer.Option(None, help="--adapt: the base training data (default: samples).")):
     """Report NDCG@3, ROC-AUC, top-1, grade accuracy and per-flag P/R/F1 beside two baselines."""
-    from model.features import Featurizer
+    if adapt:
+        _adapt(data, base, ks, n_eval, seeds, out, chart)
+        return
+    if mode not in ("cv", "holdout", "auto"):
+        _fail(f"--mode must be cv, holdout or auto, not {mode!r}")
     from training.dataset import DatasetError, fingerprint, load_threads
     from training.evaluate import cross_validate, holdout_report
     from training.report import print_report, write_chart, write_json
@@ -249,13 +258,10 @@ def evaluate(data: Path = typer.Argument(..., help="Labeled JSONL file or direct
                 screener = _engine(newest)
         if mode == "auto":
             mode = "cv" if screener is None or screener.card.data_fingerprint == fingerprint(threads) else "holdout"
-    if screener is None:
-        from replyscreen.wiring import build_encoder, build_knowledge
-        featurizer = Featurizer(build_encoder(get_settings()), knowledge=build_knowledge(get_settings()))
-    else:
-        featurizer = screener.featurizer
+    from replyscreen.wiring import build_featurizer, feature_store
+    featurizer = build_featurizer(get_settings()) if screener is None else screener.featurizer
     bar, update = _progress_bar("features")
-    features = featurize(threads, featurizer, update)
+    features = featurize(threads, featurizer, update, store=feature_store(get_settings(), featurizer))
     bar.close()
     if mode == "cv":
         report = cross_validate(features, threads, folds=folds)
@@ -267,6 +273,59 @@ def evaluate(data: Path = typer.Argument(..., help="Labeled JSONL file or direct
     print_report(report, console)
     write_json(report, out)
     write_chart(report, chart)
+    console.print(f"report: {out}  chart: {chart}")
+
+
+def _adapt(data: Path, base: Optional[Path], ks: str, n_eval: int, seeds: int, out: Path, chart: Path) -> None:
+    """`eval --adapt`: one adaptation curve per community, a table, a JSON report and a PNG."""
+    import json
+
+    from training.adapt import AdaptConfig, adaptation_curve, markdown_table, write_curve
+    from replyscreen.wiring import build_featurizer, feature_store, memory_config
+    from training.dataset import DatasetError, load_threads
+    from training.train import featurize
+
+    settings = get_settings()
+    try:
+        k_values = tuple(sorted({int(k) for k in ks.split(",") if k.strip()}))
+    except ValueError:
+        _fail(f"--ks must be comma-separated integers, not {ks!r}")
+    communities = sorted(p for p in Path(data).iterdir() if p.is_dir() and any(p.glob("*.jsonl"))) \
+        if Path(data).is_dir() else []
+    communities = communities or [Path(data)]
+    try:
+        base_threads = load_threads(base or settings.samples_dir, require_labels=True)
+        sets = {path.name.removesuffix(".jsonl"): load_threads(path, require_labels=True) for path in communities}
+    except DatasetError as error:
+        _fail(str(error))
+    featurizer = build_featurizer(settings)
+    store = feature_store(settings, featurizer)
+    console.print(f"featurising {len(base_threads)} base threads (reused from {store.directory} when present)")
+    base_features = featurize(base_threads, featurizer, store=store)
+    config = AdaptConfig(ks=k_values, n_eval=n_eval, seeds=tuple(range(seeds)), example_weight=settings.example_weight,
+                         memory=memory_config(settings))
+    from training.featureset import fit_models
+
+    base_model = fit_models(base_features)
+    reports = {}
+    for name, threads in sets.items():
+        community = featurize(threads, featurizer, store=store)
+        try:
+            reports[name] = adaptation_curve(base_features, community, config, base_model,
+                                             progress=lambda m, n=name: console.print(f"{n}: {m}"))
+        except ValueError as error:
+            _fail(f"{name}: {error}")
+        console.print(f"\n[bold]{name}[/bold] ({reports[name]['threads']} threads, {reports[name]['replies']} replies; "
+                      f"mean of {seeds} shuffles, {n_eval} test threads each)")
+        console.print(markdown_table(reports[name]))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(reports, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    tables = [f"## {name}\n\n{r['threads']} threads, {r['replies']} replies; mean of {seeds} shuffles by thread, "
+              f"{n_eval} test threads each; community labels weighted {r['example_weight']:g}x in a retrain.\n\n"
+              f"{markdown_table(r)}\n" for name, r in reports.items()]
+    out.with_suffix(".md").write_text("# Adaptation benchmark\n\n" + "\n".join(tables), encoding="utf-8")
+    chart.parent.mkdir(parents=True, exist_ok=True)
+    write_curve(reports, chart)
     console.print(f"report: {out}  chart: {chart}")
 
 

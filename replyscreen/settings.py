@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     patterns_dir: Path | None = Field(None, description="Extra phrase-pattern files (*.jsonl) added to the packaged "
                                       "ones (model/patterns/README.md); a model is served only with the patterns "
                                       "it was trained on.")
+    feature_store_dir: Path = Field(Path("var/features"), description="Per-thread features kept between retrains "
+                                    "(npz, keyed by encoder, feature format, patterns and content).")
+    memory_k: int = Field(8, ge=1, le=100, description="Label memory: stored labels read per reply.")
+    memory_threshold: float = Field(0.55, ge=-1.0, le=1.0, description="Label memory: combined similarity "
+                                    "(request, reply, features) below which a stored label is not a neighbour.")
+    memory_prior: float = Field(0.5, gt=0.0, le=100.0, description="Label memory: the model's opinion counts as this "
+                                "much neighbour weight; smaller lets labels act more strongly.")
+    memory_max_items: int = Field(20_000, ge=0, description="Label memory: most stored labels kept (newest first).")
+    example_weight: float = Field(3.0, ge=0.0, le=100.0, description="How much a label stored through the API "
+                                  "counts in training against one bundled sample (docs/quality.md: adaptation).")
     pdf_font: Path | None = Field(None, description="A .ttf with Cyrillic and Arabic for the PDFs `make bench` renders "
                                   "(default: DejaVu Sans).")
     database_url: str = Field("sqlite:///var/replyscreen.db", description="SQLAlchemy URL; postgresql+psycopg://… works too.")

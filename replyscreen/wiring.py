@@ -6,9 +6,12 @@ from pathlib import Path
 from model.attachments import AttachmentLimits
 from model.encoder import Encoder, EncoderConfig
 from model.knowledge import Knowledge, load_knowledge
+from model.features import Featurizer
+from model.memory import MemoryConfig
 from model.screener import Screener
 from replyscreen.settings import Settings
 from training.artifacts import latest
+from training.feature_store import FeatureStore
 
 
 class NoModelError(RuntimeError):
@@ -32,6 +35,20 @@ def build_encoder(settings: Settings) -> Encoder:
 def build_knowledge(settings: Settings) -> Knowledge:
     """The packaged phrase patterns plus the deployment's (patterns_dir); KnowledgeError names a bad file and line."""
     return load_knowledge(settings.patterns_dir)
+
+
+def build_featurizer(settings: Settings, encoder: Encoder | None = None) -> Featurizer:
+    """The featurizer every entry point trains and evaluates with."""
+    return Featurizer(encoder or build_encoder(settings), limits=attachment_limits(settings),
+                      knowledge=build_knowledge(settings))
+
+
+def memory_config(settings: Settings) -> MemoryConfig:
+    return MemoryConfig(k=settings.memory_k, threshold=settings.memory_threshold, prior=settings.memory_prior)
+
+
+def feature_store(settings: Settings, featurizer: Featurizer) -> FeatureStore:
+    return FeatureStore(Path(settings.feature_store_dir), featurizer)
 
 
 def load_screener(settings: Settings, encoder: Encoder | None = None, artifact_dir: Path | None = None) -> Screener:

@@ -19,6 +19,7 @@ from replyscreen.settings import Settings
 from service import metrics, repositories
 from service.db import Database
 from service.errors import ApiError
+from service.label_memory import MemorySync
 
 log = logging.getLogger("service.model_holder")
 T = TypeVar("T")
@@ -45,6 +46,7 @@ class ModelHolder:
         self.error: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.memory = MemorySync(settings, db)  # stored labels that act before a retrain
 
     # --- what requests use ---------------------------------------------------------------------------------
     @property
@@ -98,6 +100,7 @@ class ModelHolder:
                                "version") from exc
             self._failed.pop(version, None)
             _warm_up(screener)
+            self.memory.sync(screener)
             return Loaded(version, screener)  # the registry's name is the one every worker compares
 
     def publish(self, loaded: Loaded) -> None:
@@ -152,6 +155,12 @@ class ModelHolder:
             self.error = f"{type(exc).__name__}: {exc}"
             log.warning("initial model load failed: %s", self.error)
 
+    def sync_memory(self) -> None:
+        """Bring the serving model's label memory up to date with the stored labels (no-op when unchanged)."""
+        loaded = self._current
+        if loaded is not None:
+            self.memory.sync(loaded.screener)
+
     # --- background poller -----------------------------------------------------------------------------------
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="model-holder", daemon=True)
@@ -168,6 +177,7 @@ class ModelHolder:
                     last_sync = time.monotonic()
                     repositories.sync_registry(self.db, Path(self.settings.models_dir))
                 self.ensure_active()
+                self.sync_memory()
             except ImportError as exc:
                 self.error = f"scoring engine not available: {exc}"
             except Exception as exc:  # noqa: BLE001 - the poller must survive DB hiccups

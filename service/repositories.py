@@ -191,6 +191,25 @@ def count_examples(db: Database) -> int:
         return session.scalar(select(func.count()).select_from(Example)) or 0
 
 
+def delete_examples(db: Database, ids: list[str]) -> list[str]:
+    """Remove labels by id in one transaction; returns the ids that existed."""
+    with db.write() as session:
+        rows = list(session.scalars(select(Example).where(Example.id.in_(ids))))
+        for row in rows:
+            session.delete(row)
+        return [row.id for row in rows]
+
+
+def delete_thread_examples(db: Database, thread_id: str) -> list[str]:
+    """Remove every label of a thread key or of a screening, in one transaction."""
+    with db.write() as session:
+        rows = list(session.scalars(select(Example).where(
+            (Example.thread_key == thread_id) | (Example.screening_id == thread_id))))
+        for row in rows:
+            session.delete(row)
+        return [row.id for row in rows]
+
+
 def export_threads(db: Database) -> list[dict[str, Any]]:
     """All labels as data-format.md threads (one per thread key, replies in labeling order).
 

@@ -293,6 +293,10 @@ class ActivateOut(BaseModel):
     previous: str | None
 
 
+class ExamplesDeleted(BaseModel):
+    deleted: list[str] = Field(description="Ids of the labeled examples removed.")
+
+
 class TrainIn(BaseModel):
     include_samples: bool = Field(True, description="Train on the sample threads (settings.samples_dir).")
     include_examples: bool = Field(True, description="Train on the labeled examples stored in the service.")

@@ -53,6 +53,7 @@ class Progress:
 
 
 def load_training_threads(db: Database, settings: Settings, params: dict[str, Any]) -> list[Any]:
+    """The bundled samples and the stored examples; a stored thread with a sample's id replaces nothing."""
     from training.dataset import load_threads
 
     threads: list[Any] = []
@@ -70,6 +71,14 @@ def load_training_threads(db: Database, settings: Settings, params: dict[str, An
     return threads
 
 
+def _sample_ids(settings: Settings, params: dict[str, Any]) -> list[str]:
+    from training.dataset import load_threads
+
+    if not params.get("include_samples", True) or not Path(settings.samples_dir).exists():
+        return []
+    return [t.id for t in load_threads(Path(settings.samples_dir))]
+
+
 def run(job_id: str, settings: Settings) -> int:
     db = Database(settings.database_url)
     try:
@@ -81,7 +90,6 @@ def run(job_id: str, settings: Settings) -> int:
             raise RuntimeError("no training data: no sample threads and no stored examples")
         repositories.update_job(db, job_id, stage=f"loading encoder ({len(threads)} threads)", progress=0.05)
         from model.encoder import Encoder, EncoderConfig
-        from model.features import Featurizer
         from model.knowledge import load_knowledge
         from training.artifacts import list_versions, save
         from training.train import train_model
@@ -90,8 +98,17 @@ def run(job_id: str, settings: Settings) -> int:
                                         batch_size=settings.encoder_batch_size, dtype=settings.encoder_dtype,
                                         cache_size=settings.embedding_cache_size))
         repositories.update_job(db, job_id, stage="training", progress=0.1)
-        featurizer = Featurizer(encoder, knowledge=load_knowledge(settings.patterns_dir))
-        trained = train_model(threads, encoder, progress=Progress(db, job_id), featurizer=featurizer)
+        from model.features import Featurizer
+        from training.feature_store import FeatureStore
+
+        sample_ids = set(_sample_ids(settings, job.params))
+        weights = {t.id: settings.example_weight for t in threads if t.id not in sample_ids}
+        store = FeatureStore(Path(settings.feature_store_dir),
+                             Featurizer(encoder, knowledge=load_knowledge(settings.patterns_dir)))
+        started = time.monotonic()
+        trained = train_model(threads, encoder, progress=Progress(db, job_id), store=store, weights=weights)
+        trained.card.training["seconds"] = round(time.monotonic() - started, 1)
+        log.info("trained %s: %s", trained.card.version, trained.card.training)
         repositories.update_job(db, job_id, stage="saving", progress=0.92)
         path = Path(save(trained, Path(settings.models_dir)))
         cards = {str(c["version"]): c for c in map(repositories.card_to_dict, list_versions(Path(settings.models_dir)))}
@@ -102,7 +119,11 @@ def run(job_id: str, settings: Settings) -> int:
             repositories.register_model(session, card, path, "training", job_id)
             if job.params.get("activate"):
                 session.add(ModelActivation(version=str(card["version"]), activated_at=utcnow(), key_id=job.key_id))
-        repositories.update_job(db, job_id, status="succeeded", progress=1.0, stage="done",
+        stats = trained.card.training
+        summary = (f"done: {stats.get('threads_reused', 0)} threads reused, {stats.get('threads_featurized', 0)} "
+                   f"featurised, {stats.get('weighted_threads', 0)} community threads weighted "
+                   f"{settings.example_weight:g}x, {stats.get('seconds', 0)} s")
+        repositories.update_job(db, job_id, status="succeeded", progress=1.0, stage=summary,
                                 model_version=str(card["version"]), finished_at=utcnow())
         return 0
     except Exception as exc:  # noqa: BLE001 - every failure is reported on the job

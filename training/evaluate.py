@@ -14,9 +14,9 @@ from sklearn.metrics import ndcg_score, precision_recall_fscore_support, roc_auc
 from sklearn.model_selection import GroupKFold
 
 from model.features import FEATURE_INDEX
-from model.relevance import reconcile, with_grade_features
+from model.relevance import predict_outputs
 from model.types import FLAG_CODES, Thread
-from training.train import FeatureSet, fit_models
+from training.featureset import FeatureSet, fit_models
 
 SYSTEMS = ("model", "tfidf", "e5_cosine")
 
@@ -80,9 +80,7 @@ def cross_validate(features: FeatureSet, threads: Sequence[Thread], folds: int =
     n_splits = min(folds, len(by_id))
     splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for train, test in splitter.split(features.X, features.grades, features.groups):
-        subset = FeatureSet(features.X[train], features.grades[train], features.flags[train],
-                            features.groups[train], [features.reply_ids[i] for i in train])
-        grade, flags = fit_models(subset)
+        grade, flags = fit_models(features.subset(train))
         scores[test], grades_pred[test], flags_pred[test] = predict_all(grade, flags, features.X[test])
         if baselines:
             test_ids = list(dict.fromkeys(features.groups[test]))
@@ -100,11 +98,8 @@ def cross_validate(features: FeatureSet, threads: Sequence[Thread], folds: int =
 
 def predict_all(grade, flags, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scores, grades and flags exactly as the Screener produces them."""
-    proba = grade.predict_proba(X)
-    decided = flags.predict(with_grade_features(X, proba))
-    scores, grades, _ = reconcile(proba, grade.score_samples(X), grade.predict(X),
-                                  decided[:, FLAG_CODES.index("off_topic")])
-    return scores, grades, decided
+    out = predict_outputs(grade, flags, X)
+    return out.scores, out.grades, out.flags
 
 
 def evaluate_fitted(features: FeatureSet, grade, flags) -> dict:

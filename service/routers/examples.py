@@ -5,18 +5,20 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from service import convert, metrics, repositories
 from service.auth import Principal
 from service.db import Database, Example
-from service.deps import SAFE_ID, DbDep, LimitsDep, require
+from service.deps import SAFE_ID, DbDep, HolderDep, LimitsDep, require
+from service.model_holder import ModelHolder
 from service.errors import ApiError, loc_to_field
 from service.limits import Limits, check_request, prepare_reply
 from service.repositories import ExampleDraft
-from service.schemas import ExampleList, ExampleOut, ExamplesIn, ExamplesOut, ThreadIn, error_responses
+from service.schemas import (ExampleList, ExampleOut, ExamplesDeleted, ExamplesIn, ExamplesOut, ThreadIn,
+                             error_responses)
 
 router = APIRouter(tags=["labels"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",
@@ -81,9 +83,10 @@ def _single_draft(body: ExamplesIn, db: Database, limits: Limits) -> ExampleDraf
 
 
 def _store(db: Database, drafts: list[ExampleDraft], principal: Principal, key: str | None,
-           request_hash: str) -> JSONResponse:
+           request_hash: str, holder: ModelHolder) -> JSONResponse:
     stored = repositories.store_examples(db, drafts, owner=principal.key_id, idempotency_key=key,
                                          request_hash=request_hash)
+    holder.sync_memory()  # the labels act on this worker's next screening; other workers poll
     metrics.LABELS.labels("created").inc(stored.body.get("created", 0))
     metrics.LABELS.labels("updated").inc(stored.body.get("updated", 0))
     return JSONResponse(stored.body, status_code=stored.status_code)
@@ -93,7 +96,7 @@ def _store(db: Database, drafts: list[ExampleDraft], principal: Principal, key: 
              responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429),
              summary="Store labeled examples (one, a label for a stored screening's reply, or a batch of threads)")
 def add_examples(body: ExamplesIn, principal: Annotated[Principal, Depends(require("label"))], db: DbDep,
-                 limits: LimitsDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                 limits: LimitsDep, holder: HolderDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     request_hash = repositories.canonical_hash(body.model_dump(mode="json", exclude_unset=True))
     if idempotency_key is not None:  # a replay must not redo the work (nor fail on data changed since)
         replay = repositories.idempotent_replay(db, principal.key_id, idempotency_key, request_hash)
@@ -109,7 +112,7 @@ def add_examples(body: ExamplesIn, principal: Annotated[Principal, Depends(requi
         drafts = [d for i, t in enumerate(body.threads) for d in _thread_drafts(t, f"threads[{i}].", limits)]
     else:
         drafts = [_single_draft(body, db, limits)]
-    return _store(db, drafts, principal, idempotency_key, request_hash)
+    return _store(db, drafts, principal, idempotency_key, request_hash, holder)
 
 
 @router.post("/v1/examples/import", status_code=201, response_model=ExamplesOut,
@@ -120,7 +123,7 @@ def add_examples(body: ExamplesIn, principal: Annotated[Principal, Depends(requi
                             '[{"id": "t01r1", "text": "...", "relevance": 3, "flags": []}]}\n'}}}},
              summary="Import labeled threads as JSONL (data-format.md), one thread per line")
 async def import_jsonl(request: Request, principal: Annotated[Principal, Depends(require("label"))], db: DbDep,
-                       limits: LimitsDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                       limits: LimitsDep, holder: HolderDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     raw = await request.body()
     request_hash = hashlib.sha256(raw).hexdigest()
     try:
@@ -144,7 +147,7 @@ async def import_jsonl(request: Request, principal: Annotated[Principal, Depends
 
     def work() -> JSONResponse:
         drafts = [d for n, t in threads for d in _thread_drafts(t, f"line {n}: ", limits)]
-        return _store(db, drafts, principal, idempotency_key, request_hash)
+        return _store(db, drafts, principal, idempotency_key, request_hash, holder)
 
     return await run_in_threadpool(work)
 
@@ -167,3 +170,27 @@ def list_examples(_: Annotated[Principal, Depends(require("label"))], db: DbDep,
     rows, total = repositories.list_examples(db, limit, offset, screening_id)
     return ExampleList(items=[example_out(r) for r in rows], total=total, limit=limit, offset=offset)
 
+
+
+@router.delete("/v1/examples/{example_id}", status_code=200, response_model=ExamplesDeleted,
+               responses=error_responses(401, 403, 404, 422, 429),
+               summary="Delete one labeled example; the label memory forgets it at once")
+def delete_example(example_id: Annotated[str, Path(max_length=40, pattern=SAFE_ID)],
+                   _: Annotated[Principal, Depends(require("label"))], db: DbDep, holder: HolderDep) -> ExamplesDeleted:
+    if not repositories.delete_examples(db, [example_id]):
+        raise ApiError(404, "not_found", f"No labeled example {example_id!r}.", "example_id")
+    holder.sync_memory()
+    return ExamplesDeleted(deleted=[example_id])
+
+
+@router.delete("/v1/examples", status_code=200, response_model=ExamplesDeleted,
+               responses=error_responses(401, 403, 404, 422, 429),
+               summary="Delete every labeled example of one thread (or of one screening)")
+def delete_thread_examples(_: Annotated[Principal, Depends(require("label"))], db: DbDep, holder: HolderDep,
+                           thread_id: Annotated[str, Query(min_length=1, max_length=200, pattern=SAFE_ID)]
+                           ) -> ExamplesDeleted:
+    deleted = repositories.delete_thread_examples(db, thread_id)
+    if not deleted:
+        raise ApiError(404, "not_found", f"No labeled examples for thread or screening {thread_id!r}.", "thread_id")
+    holder.sync_memory()
+    return ExamplesDeleted(deleted=deleted)

@@ -1,0 +1,99 @@
+"""Keeps this worker's label memory in step with the stored labels and the active model.
+
+Every worker process holds its own `LabelMemory` (an immutable snapshot, swapped by reference). The
+snapshot is rebuilt when the labels change (their count or latest update differs: a save, a relabel or
+a delete) or when another model is published. The worker that stores or deletes a label rebuilds at
+once, before it answers, so the next screening anywhere on that worker sees it; the others follow
+within the model poller's second. Features and vectors of each labeled reply come from the feature
+store (`settings.feature_store_dir`), so a rebuild encodes only replies it has never seen.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from replyscreen.settings import Settings
+from service.db import Database, Example
+
+log = logging.getLogger("service.label_memory")
+
+
+def revision(db: Database) -> tuple[int, str]:
+    """Changes whenever a label is created, relabeled or deleted."""
+    with db.read() as session:
+        count, latest = session.execute(select(func.count(Example.id), func.max(Example.updated_at))).one()
+    return int(count or 0), str(latest)
+
+
+class MemorySync:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self._lock = threading.Lock()
+        self._built_for: tuple[Any, tuple[int, str]] | None = None  # (screener, revision) of the snapshot
+        self.error: str | None = None
+        self.last_build_seconds = 0.0
+
+    def sync(self, screener: Any, force: bool = False) -> None:
+        """Attach a current memory to `screener` (a Screener), rebuilding only when something changed."""
+        if screener is None:
+            return
+        with self._lock:
+            current = revision(self.db)
+            if not force and self._built_for is not None and self._built_for[0] is screener \
+                    and self._built_for[1] == current and screener.memory is not None:
+                return
+            try:
+                screener.memory = self._build(screener)
+                self._built_for = (screener, current)
+                self.error = None
+            except Exception as exc:  # noqa: BLE001 - a broken label must not stop screening
+                self.error = f"{type(exc).__name__}: {exc}"
+                log.exception("label memory rebuild failed")
+
+    def _build(self, screener: Any) -> Any:
+        import time
+
+        import numpy as np
+
+        from model.memory import LabelMemory, MemoryConfig, MemoryItem
+        from model.relevance import scale_features
+        from training.dataset import thread_from_dict
+        from training.feature_store import FeatureStore
+
+        started = time.monotonic()
+        s = self.settings
+        config = MemoryConfig(k=s.memory_k, threshold=s.memory_threshold, prior=s.memory_prior)
+        with self.db.read() as session:
+            rows = list(session.scalars(select(Example).order_by(Example.updated_at.desc(), Example.id)
+                                        .limit(s.memory_max_items)))
+        store = FeatureStore(Path(s.feature_store_dir), screener.featurizer)
+        items, requests, replies, features = [], [], [], []
+        for row in rows:
+            # one labeled reply is a thread of its own: its features do not depend on its neighbours
+            thread = thread_from_dict({"id": row.id, "lang": row.lang, "request": row.request,
+                                       "replies": [{**_reply_without_labels(row.reply), "id": row.id}]},
+                                      where=f"example {row.id}")
+            thread_rows = store.rows(thread)
+            items.append(MemoryItem(example_id=row.id, thread_id=row.screening_id or row.thread_key,
+                                    reply_id=row.reply_key, relevance=int(row.relevance), flags=tuple(row.flags)))
+            requests.append(thread_rows.request_vector)
+            replies.append(thread_rows.reply_vectors[0])
+            features.append(thread_rows.X[0])
+        if not items:
+            memory = LabelMemory([], np.zeros((0, 1)), np.zeros((0, 1)), np.zeros((0, 1)), config)
+        else:
+            memory = LabelMemory(items, np.vstack(requests), np.vstack(replies),
+                                 scale_features(screener.grade, np.vstack(features)), config)
+        self.last_build_seconds = time.monotonic() - started
+        log.info("label memory: %d labels (%d featurised) in %.2f s", len(items), store.computed,
+                 self.last_build_seconds)
+        return memory
+
+
+def _reply_without_labels(reply: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in reply.items() if k not in ("relevance", "flags")}
