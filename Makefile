@@ -60,6 +60,8 @@ eval: model
 # How fast a community's own labels teach the model (data/adapt: two communities the model never saw).
 adapt: model
 	$(RS) eval data/adapt --adapt --out docs/adapt.json --chart docs/adapt.png
+	$(PY) -m service.adapt_bench data/adapt/alpha --out docs/adapt-http-alpha.json
+	$(PY) -m service.adapt_bench data/adapt/beta --out docs/adapt-http-beta.json
 
 bench: model system-deps
 	$(PY) -m training.bench --out docs/benchmarks.md

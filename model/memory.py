@@ -20,8 +20,10 @@ import numpy as np
 
 from model.types import FLAG_CODES
 
-#: flags the memory may change: the learned, judgment-bearing ones (rules stay rules)
-MEMORY_FLAGS: tuple[str, ...] = ("bare_link", "off_topic", "deck_without_context", "lead_begging", "generic_pitch")
+#: flags the memory may change: the two judgment flags, whose reading differs between communities. The form
+#: flags (a bare link, a deck, begging) are read off the reply itself; on the development community a memory
+#: acting on them lost lead_begging F1 (docs/quality.md, ninth session). Rules stay rules.
+MEMORY_FLAGS: tuple[str, ...] = ("off_topic", "generic_pitch")
 
 
 @dataclass(frozen=True)

@@ -80,12 +80,13 @@ def free_port() -> int:
 class Server:
     """`python -m service.cli serve` on loopback with its own database; stopped by process group."""
 
-    def __init__(self, workers: int, models_dir: Path, tmp: Path):
+    def __init__(self, workers: int, models_dir: Path, tmp: Path, env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
         self.env.update({"REPLYSCREEN_DATABASE_URL": f"sqlite:///{tmp / f'bench-{workers}.db'}",
                          "REPLYSCREEN_MODELS_DIR": str(models_dir), "REPLYSCREEN_RATE_LIMIT_PER_MINUTE": "1000000"})
+        self.env.update(env or {})
         self.key = self._cli(["keys", "create", "--scopes", "screen", "--name", "bench", "--quiet"]).split()[-1]
         self.log = open(tmp / f"server-{workers}.log", "wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port",

@@ -62,28 +62,37 @@ class MemorySync:
 
         from model.memory import LabelMemory, MemoryConfig, MemoryItem
         from model.relevance import scale_features
-        from training.dataset import thread_from_dict
+        from service.repositories import labeled_threads
+        from training.dataset import DatasetError, thread_from_dict
         from training.feature_store import FeatureStore
 
         started = time.monotonic()
         s = self.settings
         config = MemoryConfig(k=s.memory_k, threshold=s.memory_threshold, prior=s.memory_prior)
-        with self.db.read() as session:
-            rows = list(session.scalars(select(Example).order_by(Example.updated_at.desc(), Example.id)
-                                        .limit(s.memory_max_items)))
+
+        grouped = labeled_threads(self.db)
+        newest = sorted((row.updated_at, row.id) for _, members in grouped for row in members)
+        keep = {example_id for _, example_id in newest[-s.memory_max_items:]} if s.memory_max_items else set()
         store = FeatureStore(Path(s.feature_store_dir), screener.featurizer)
         items, requests, replies, features = [], [], [], []
-        for row in rows:
-            # one labeled reply is a thread of its own: its features do not depend on its neighbours
-            thread = thread_from_dict({"id": row.id, "lang": row.lang, "request": row.request,
-                                       "replies": [{**_reply_without_labels(row.reply), "id": row.id}]},
-                                      where=f"example {row.id}")
-            thread_rows = store.rows(thread)
-            items.append(MemoryItem(example_id=row.id, thread_id=row.screening_id or row.thread_key,
-                                    reply_id=row.reply_key, relevance=int(row.relevance), flags=tuple(row.flags)))
-            requests.append(thread_rows.request_vector)
-            replies.append(thread_rows.reply_vectors[0])
-            features.append(thread_rows.X[0])
+        for data, members in grouped:
+            if not any(row.id in keep for row in members):
+                continue
+            # the thread as a retrain will read it, so the retrain finds these rows in the store
+            try:
+                thread_rows = store.rows(thread_from_dict(data, where=f"stored thread {data['id']}"))
+            except DatasetError as exc:  # one unreadable thread must not take the others' labels away
+                log.warning("label memory skips %s", exc)
+                continue
+            for index, row in enumerate(members):
+                if row.id not in keep:
+                    continue
+                items.append(MemoryItem(example_id=row.id, thread_id=row.screening_id or row.thread_key,
+                                        reply_id=row.reply_key, relevance=int(row.relevance),
+                                        flags=tuple(row.flags)))
+                requests.append(thread_rows.request_vector)
+                replies.append(thread_rows.reply_vectors[index])
+                features.append(thread_rows.X[index])
         if not items:
             memory = LabelMemory([], np.zeros((0, 1)), np.zeros((0, 1)), np.zeros((0, 1)), config)
         else:
@@ -94,6 +103,3 @@ class MemorySync:
                  self.last_build_seconds)
         return memory
 
-
-def _reply_without_labels(reply: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in reply.items() if k not in ("relevance", "flags")}

@@ -216,17 +216,25 @@ def export_threads(db: Database) -> list[dict[str, Any]]:
     Reply ids must be unique in a file; ids that repeat across threads (r1, r2 ... of screenings) are
     prefixed with their thread id.
     """
+    return [thread for thread, _ in labeled_threads(db)]
+
+
+def labeled_threads(db: Database) -> list[tuple[dict[str, Any], list[Example]]]:
+    """Each exported thread with its Example rows in reply order: the training job and the label memory group
+    labels the same way, so a thread featurised for the memory is read back from the feature store by a retrain."""
     with db.read() as session:
         rows = list(session.scalars(select(Example).order_by(Example.created_at, Example.id)))
+        session.expunge_all()
     seen: dict[str, int] = {}
     for row in rows:
         seen[row.reply_key] = seen.get(row.reply_key, 0) + 1
-    threads: dict[str, dict[str, Any]] = {}
+    threads: dict[str, tuple[dict[str, Any], list[Example]]] = {}
     for row in rows:
-        thread = threads.setdefault(row.thread_key, {"id": row.thread_key, "lang": row.lang,
-                                                     "request": row.request, "replies": []})
+        thread, members = threads.setdefault(row.thread_key, ({"id": row.thread_key, "lang": row.lang,
+                                                               "request": row.request, "replies": []}, []))
         reply_id = row.reply_key if seen[row.reply_key] == 1 else f"{row.thread_key}-{row.reply_key}"
         thread["replies"].append({**row.reply, "id": reply_id, "relevance": row.relevance, "flags": row.flags})
+        members.append(row)
     return list(threads.values())
 
 

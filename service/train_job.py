@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,11 @@ class Progress:
             repositories.update_job(self.db, self.job_id, **values)
 
 
+STORED_PREFIX = "stored:"
+
+
 def load_training_threads(db: Database, settings: Settings, params: dict[str, Any]) -> list[Any]:
-    """The bundled samples and the stored examples; a stored thread with a sample's id replaces nothing."""
+    """The bundled samples and the stored examples (a stored thread named like a sample is renamed, not dropped)."""
     from training.dataset import load_threads
 
     threads: list[Any] = []
@@ -67,7 +71,8 @@ def load_training_threads(db: Database, settings: Settings, params: dict[str, An
                 path.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in exported), "utf-8")
                 stored = load_threads(path)
             sample_ids = {t.id for t in threads}
-            threads.extend(t for t in stored if t.id not in sample_ids)
+            # a community's thread may reuse a sample's id ("be01"): it is another thread, never dropped
+            threads.extend(replace(t, id=f"{STORED_PREFIX}{t.id}") if t.id in sample_ids else t for t in stored)
     return threads
 
 

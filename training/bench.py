@@ -20,6 +20,8 @@ import numpy as np
 import psutil
 
 from model.attachments import extract_pages
+from model.memory import LabelMemory, MemoryConfig, MemoryItem
+from model.relevance import scale_features
 from model.types import Attachment, Reply, Request, Thread
 from replyscreen.settings import get_settings
 from replyscreen.wiring import load_screener
@@ -71,6 +73,21 @@ def bench_thread(threads: list[Thread], font: Path | None = None) -> tuple[Reque
     return base.request, replies[:10]
 
 
+MEMORY_LABELS = 10_000
+
+
+def synthetic_memory(screener, request: Request, replies: list[Reply], n: int) -> LabelMemory:
+    """A label memory of `n` stored labels shaped like real ones (unit vectors, feature rows near the thread's)."""
+    X, request_view, _ = screener.featurizer.thread_features(request, replies)
+    scaled = scale_features(screener.grade, X)
+    rng = np.random.default_rng(0)
+    dim = request_view.vector.shape[0]
+    items = [MemoryItem(f"ex{i}", f"t{i // 8}", f"r{i}", int(rng.integers(0, 4)),
+                        ("off_topic",) if rng.random() < 0.2 else ()) for i in range(n)]
+    features = scaled[rng.integers(0, len(scaled), n)] + rng.normal(scale=0.5, size=(n, scaled.shape[1]))
+    return LabelMemory(items, rng.normal(size=(n, dim)), rng.normal(size=(n, dim)), features, MemoryConfig())
+
+
 def timed(function, repeats: int) -> list[float]:
     times = []
     for _ in range(repeats):
@@ -80,7 +97,7 @@ def timed(function, repeats: int) -> list[float]:
     return times
 
 
-def run(repeats: int = 15) -> dict:
+def run(repeats: int = 15, throughput_replies: int = 500) -> dict:
     settings = get_settings()
     threads = load_threads(settings.samples_dir)
     screener = load_screener(settings)
@@ -103,13 +120,19 @@ def run(repeats: int = 15) -> dict:
 
     screen_times = timed(screen_cold, repeats)
     encode_times = timed(encode_cold, repeats)
+    memory = synthetic_memory(screener, request, replies, MEMORY_LABELS)
+    view = screener.featurizer.thread_features(request, replies)
+    screener.memory = memory
+    lookup_times = timed(lambda: screener.neighbours(*view), repeats)
+    screen_memory_times = timed(screen_cold, repeats)
+    screener.memory = None
 
     batch = [(t.request, list(t.replies)) for t in threads]
     total, chosen = 0, []
     for request_i, replies_i in batch:
-        if total >= 500:
+        if total >= throughput_replies:
             break
-        take = replies_i[: 500 - total]
+        take = replies_i[: throughput_replies - total]
         chosen.append((request_i, take))
         total += len(take)
     encoder.clear_cache()
@@ -134,6 +157,10 @@ def run(repeats: int = 15) -> dict:
         "replies_per_second": total / throughput_seconds,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "repeats": repeats,
+        "memory_labels": len(memory),
+        "memory_mib": memory.nbytes / 2**20,
+        "memory_lookup_ms_per_reply": 1000 * statistics.median(lookup_times) / len(replies),
+        "screen_memory_p50_ms": 1000 * statistics.median(screen_memory_times),
     }
 
 
@@ -152,6 +179,9 @@ Encoder: `{r['encoder']}`; model `{r['model_version']}`. Embedding cache cleared
 | ratio screening / encoder-only (p50) | {r['ratio_p50']:.2f} × |
 | throughput over {r['replies_screened']} sample replies | {r['replies_per_second']:.1f} replies/s |
 | peak memory (max RSS of the bench process) | {r['peak_rss_mib']:.0f} MiB |
+| label memory of {r['memory_labels']:,} labels: lookup per reply (p50) | {r['memory_lookup_ms_per_reply']:.2f} ms |
+| same memory: size of its arrays | {r['memory_mib']:.1f} MiB |
+| screen the same thread with that memory attached, p50 | {r['screen_memory_p50_ms']:.0f} ms |
 """
 
 

@@ -188,3 +188,21 @@ def test_vanished_active_model_is_replaced_by_newest_existing(db: Database, tmp_
     assert repositories.active_version(db) == "v2"
     _replace_vanished_active_model(db)  # nothing to do now
     assert repositories.active_version(db) == "v2"
+
+
+def test_training_keeps_a_stored_thread_named_like_a_sample(db: Database, tmp_path: Path) -> None:
+    """A community's "t01" is another thread than the samples' "t01": renamed for training, never dropped."""
+    from replyscreen.settings import Settings
+    from service.train_job import STORED_PREFIX, load_training_threads
+
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    (samples / "s.jsonl").write_text('{"id": "t01", "lang": "ru", "request": {"text": "sample request"}, '
+                                     '"replies": [{"id": "t01r1", "text": "sample reply", "relevance": 1, '
+                                     '"flags": []}]}\n', "utf-8")
+    repositories.store_examples(db, [draft("t01", "r1", 3), draft("t02", "r1", 0, ("off_topic",))], owner="k",
+                                idempotency_key=None, request_hash="h")
+    threads = load_training_threads(db, Settings(samples_dir=samples), {})
+    assert sorted(t.id for t in threads) == sorted(["t01", f"{STORED_PREFIX}t01", "t02"])
+    stored = next(t for t in threads if t.id == f"{STORED_PREFIX}t01")
+    assert stored.request.text == "request t01" and stored.relevance == (3,)
