@@ -258,8 +258,8 @@ def evaluate(data: Path = typer.Argument(..., help="Labeled JSONL file or direct
                 screener = _engine(newest)
         if mode == "auto":
             mode = "cv" if screener is None or screener.card.data_fingerprint == fingerprint(threads) else "holdout"
-    from replyscreen.wiring import build_featurizer, feature_store
-    featurizer = build_featurizer(get_settings()) if screener is None else screener.featurizer
+    from replyscreen.wiring import feature_store
+    featurizer = _featurizer() if screener is None else screener.featurizer
     bar, update = _progress_bar("features")
     features = featurize(threads, featurizer, update, store=feature_store(get_settings(), featurizer))
     bar.close()
@@ -276,12 +276,24 @@ def evaluate(data: Path = typer.Argument(..., help="Labeled JSONL file or direct
     console.print(f"report: {out}  chart: {chart}")
 
 
+def _featurizer():
+    """The configured featurizer, or exit 2 with the reason (no encoder, a bad patterns file)."""
+    from model.encoder import EncoderUnavailable
+    from model.knowledge import KnowledgeError
+    from replyscreen.wiring import build_featurizer
+
+    try:
+        return build_featurizer(get_settings())
+    except (EncoderUnavailable, KnowledgeError) as error:
+        _fail(str(error))
+
+
 def _adapt(data: Path, base: Optional[Path], ks: str, n_eval: int, seeds: int, out: Path, chart: Path) -> None:
     """`eval --adapt`: one adaptation curve per community, a table, a JSON report and a PNG."""
     import json
 
     from training.adapt import AdaptConfig, adaptation_curve, markdown_table, write_curve
-    from replyscreen.wiring import build_featurizer, feature_store, memory_config
+    from replyscreen.wiring import feature_store, memory_config
     from training.dataset import DatasetError, load_threads
     from training.train import featurize
 
@@ -298,7 +310,7 @@ def _adapt(data: Path, base: Optional[Path], ks: str, n_eval: int, seeds: int, o
         sets = {path.name.removesuffix(".jsonl"): load_threads(path, require_labels=True) for path in communities}
     except DatasetError as error:
         _fail(str(error))
-    featurizer = build_featurizer(settings)
+    featurizer = _featurizer()
     store = feature_store(settings, featurizer)
     console.print(f"featurising {len(base_threads)} base threads (reused from {store.directory} when present)")
     base_features = featurize(base_threads, featurizer, store=store)

@@ -83,3 +83,15 @@ def test_train_and_eval_on_a_small_file(tmp_path):
     assert {"model", "tfidf", "e5_cosine"} <= set(data_report) and chart.stat().st_size > 1000
     holdout = cli("eval", str(SAMPLES / "ar.jsonl"), "--out", str(report), "--chart", str(chart), env=env)
     assert json.loads(report.read_text())["mode"] == "holdout", holdout.stdout
+
+
+def test_eval_refuses_an_unknown_mode_and_a_bad_patterns_file(tmp_path):
+    bad_mode = cli("eval", str(SAMPLES / "en.jsonl"), "--mode", "foo", check=False)
+    assert bad_mode.returncode == 2 and "--mode must be cv, holdout or auto" in bad_mode.stdout + bad_mode.stderr
+    patterns = tmp_path / "patterns"
+    patterns.mkdir()
+    (patterns / "mine.jsonl").write_text('{"label": "greetings", "pattern": 1}\n', "utf-8")
+    bad_patterns = cli("eval", str(SAMPLES / "en.jsonl"), "--mode", "cv", check=False,
+                       env={"REPLYSCREEN_PATTERNS_DIR": str(patterns)})
+    output = bad_patterns.stdout + bad_patterns.stderr
+    assert bad_patterns.returncode == 2 and "mine.jsonl, line 1" in output and "Traceback" not in output
