@@ -274,6 +274,7 @@ class Outputs:
     relevant: np.ndarray  # (n,) bool
     flags: np.ndarray  # (n, 7) bool
     neighbours: Neighbours | None = None
+    uncertainty: np.ndarray | None = None  # (n,) in [0, 1]: how much a human label would teach (label_priority)
 
 
 def scale_features(grade: GradeClassifier, X: np.ndarray) -> np.ndarray:
@@ -290,6 +291,7 @@ def predict_outputs(grade: GradeClassifier, flags: FlagClassifier, X: np.ndarray
     """
     proba = grade.predict_proba(X)
     decision = flags.decision_scores(with_grade_features(X, proba))
+    model_proba, model_decision = proba, decision
     if neighbours is not None:
         proba = blend_grades(proba, neighbours, prior)
         decision = blend_flags(decision, neighbours, prior)
@@ -298,4 +300,25 @@ def predict_outputs(grade: GradeClassifier, flags: FlagClassifier, X: np.ndarray
     relevant = proba[:, 2:].sum(axis=1) > 0.5
     grades = np.where(relevant, 2 + proba[:, 2:].argmax(axis=1), proba[:, :2].argmax(axis=1))
     scores, grades, relevant = reconcile(proba, scores, grades, decided[:, FLAG_CODES.index("off_topic")])
-    return Outputs(proba, scores, grades, relevant, decided, neighbours)
+    uncertainty = label_priority(proba, decision, model_proba, model_decision, neighbours)
+    return Outputs(proba, scores, grades, relevant, decided, neighbours, uncertainty)
+
+
+def label_priority(proba: np.ndarray, decision: np.ndarray, model_proba: np.ndarray, model_decision: np.ndarray,
+                   neighbours: Neighbours | None) -> np.ndarray:
+    """How much a maintainer's label of each reply would teach, in [0, 1]; the UI offers these replies first.
+
+    The largest of: the grade model's doubt about relevance (P(grade >= 2) near 0.5), a learned flag's doubt (its
+    score near its threshold), and disagreement between the model and the stored labels near the reply.
+    """
+    relevant = proba[:, 2:].sum(axis=1)
+    doubts = [1.0 - np.abs(2.0 * relevant - 1.0)]
+    learned = [FLAG_CODES.index(code) for code in LEARNED_FLAGS]
+    doubts.append((1.0 - np.abs(2.0 * decision[:, learned] - 1.0)).clip(0.0, 1.0).max(axis=1))
+    if neighbours is not None:
+        near = neighbours.weight > 0
+        judged = [FLAG_CODES.index(code) for code in ("off_topic", "generic_pitch")]
+        flag_gap = np.abs(neighbours.flag_rate[:, judged] - (model_decision[:, judged] >= 0.5)).max(axis=1)
+        grade_gap = np.abs(neighbours.grade_proba @ GRADES - model_proba @ GRADES) / 3.0
+        doubts.append(np.where(near, np.maximum(flag_gap, grade_gap), 0.0))
+    return np.vstack(doubts).max(axis=0)

@@ -104,6 +104,7 @@ class Screener:
                 "language": view.analysis.lang,
                 "attachment_errors": view.attachment_errors,
                 "memory": _memory_evidence(out.neighbours, i),
+                "uncertainty": round(float(out.uncertainty[i]), 4),
             })
         return results
 

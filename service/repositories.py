@@ -186,6 +186,17 @@ def list_examples(db: Database, limit: int, offset: int, screening_id: str | Non
         return rows, total
 
 
+def count_examples_since_active(db: Database) -> int | None:
+    """Labels created or changed after the active model was trained (its card's time, else its registration)."""
+    with db.read() as session:
+        version = _active(session)
+        record = session.get(ModelRecord, version) if version else None
+        if record is None:
+            return None
+        since = record.created_at or record.registered_at
+        return session.scalar(select(func.count()).select_from(Example).where(Example.updated_at > since)) or 0
+
+
 def count_examples(db: Database) -> int:
     with db.read() as session:
         return session.scalar(select(func.count()).select_from(Example)) or 0

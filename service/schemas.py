@@ -238,6 +238,8 @@ class ExampleList(BaseModel):
     total: int
     limit: int
     offset: int
+    since_active_model: int | None = Field(None, description="Labels created or changed after the active model was "
+                                           "trained: what a retrain would add. None without an active model.")
 
 
 # --- screenings (review UI) ----------------------------------------------------------------------------------

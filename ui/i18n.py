@@ -313,6 +313,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No screenings yet. Run one on the «Screen replies» page.",
     },
     "screening_pick": {"ru": "Отбор", "en": "Screening"},
+    "examples_since_active": {"ru": "после обучения активной модели: {n}",
+                              "en": "{n} since the active model was trained"},
+    "label_order": {"ru": "Порядок", "en": "Order"},
+    "label_order_rank": {"ru": "по рангу", "en": "by rank"},
+    "label_order_useful": {"ru": "сначала самые полезные для разметки", "en": "most useful to label first"},
+    "label_order_help": {"ru": "Сначала ответы без метки, в которых модель сомневается или расходится с уже "
+                                "размеченными похожими ответами.",
+                         "en": "Unlabeled replies first, those the model is least sure of or where it disagrees "
+                               "with similar labeled replies."},
     "screening_request": {"ru": "Запрос", "en": "Request"},
     "label_grade": {"ru": "Оценка релевантности (0–3)", "en": "Relevance grade (0–3)"},
     "label_flags": {"ru": "Метки", "en": "Flags"},

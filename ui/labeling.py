@@ -137,3 +137,20 @@ def is_older(models: list[dict[str, Any]], version: str, than: str | None) -> bo
 def preview(text: Any, limit: int = 80) -> str:
     flat = " ".join(str(text or "").split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def label_order(results: list[dict[str, Any]], labels: dict[str, dict[str, Any]], useful_first: bool
+                ) -> list[dict[str, Any]]:
+    """Results by rank, or unlabeled replies first, most uncertain (`uncertainty`) first, rank breaking ties."""
+    def rank(result: dict[str, Any]) -> float:
+        value = result.get("rank")
+        return float(value) if isinstance(value, (int, float)) else float("inf")
+
+    if not useful_first:
+        return sorted(results, key=rank)
+
+    def doubt(result: dict[str, Any]) -> float:
+        value = result.get("uncertainty")
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+    return sorted(results, key=lambda r: (str(r.get("id")) in labels, -doubt(r), rank(r)))

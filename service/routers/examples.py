@@ -168,7 +168,8 @@ def list_examples(_: Annotated[Principal, Depends(require("label"))], db: DbDep,
         return Response(payload, media_type="application/x-ndjson",
                         headers={"Content-Disposition": 'attachment; filename="examples.jsonl"'})
     rows, total = repositories.list_examples(db, limit, offset, screening_id)
-    return ExampleList(items=[example_out(r) for r in rows], total=total, limit=limit, offset=offset)
+    return ExampleList(items=[example_out(r) for r in rows], total=total, limit=limit, offset=offset,
+                       since_active_model=repositories.count_examples_since_active(db))
 
 
 

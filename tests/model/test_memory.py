@@ -74,3 +74,22 @@ def test_an_empty_memory_says_nothing():
     memory = LabelMemory([], np.zeros((0, 1)), np.zeros((0, 1)), np.zeros((0, 1)))
     found = memory.lookup(unit(1), unit(2)[None, :], unit(3, 8)[None, :])
     assert len(memory) == 0 and found.weight[0] == 0.0
+
+
+def test_label_priority_is_highest_where_the_model_doubts_or_the_memory_disagrees():
+    from model.memory import Neighbours
+    from model.relevance import label_priority
+
+    sure = np.array([[0.9, 0.1, 0.0, 0.0]])  # clearly not relevant
+    torn = np.array([[0.25, 0.25, 0.25, 0.25]])  # P(relevant) = 0.5
+    calm = np.full((1, len(FLAG_CODES)), 0.05)  # every flag far below its threshold
+    assert label_priority(sure, calm, sure, calm, None)[0] < 0.25
+    assert label_priority(torn, calm, torn, calm, None)[0] == pytest.approx(1.0)
+    edge = calm.copy()
+    edge[0, OFF] = 0.5  # off-topic exactly on its threshold
+    assert label_priority(sure, edge, sure, edge, None)[0] == pytest.approx(1.0)
+    # the model is sure it is not off-topic; similar stored labels all say it is
+    memory_says = Neighbours(np.array([[1.0, 0.0, 0.0, 0.0]]), np.eye(1, len(FLAG_CODES), OFF), np.array([1.0]))
+    assert label_priority(sure, calm, sure, calm, memory_says)[0] == pytest.approx(1.0)
+    nobody_near = Neighbours(np.zeros((1, 4)), np.zeros((1, len(FLAG_CODES))), np.zeros(1))
+    assert label_priority(sure, calm, sure, calm, nobody_near)[0] < 0.25

@@ -45,16 +45,21 @@ def test_a_label_changes_the_next_screening_and_deleting_it_undoes_that(memory_s
         target_id = max(before, key=lambda rid: before[rid]["score"])
         target = before[target_id]
         assert "off_topic" not in codes(target) and target["grade"] >= 2 and target["memory"] == []
+        assert all(0.0 <= r["uncertainty"] <= 1.0 for r in before.values())
+        assert c.get("/v1/examples").json()["since_active_model"] == 0
         reply = next(r for r in body["replies"] if r["id"] == target_id)
         stored = c.post("/v1/examples", json={"request": body["request"], "reply": reply, "relevance": 0,
                                               "flags": ["off_topic"]})
         assert stored.status_code == 201, stored.text
         example_id = stored.json()["ids"][0]
+        assert c.get("/v1/examples").json()["since_active_model"] == 1
 
         after = by_id(c.post("/v1/screen", json=body).json()["results"])[target_id]
         assert "off_topic" in codes(after) and after["grade"] <= 1 and after["score"] < target["score"]
         assert after["memory"][0]["example_id"] == example_id and after["memory"][0]["relevance"] == 0
         assert after["memory"][0]["similarity"] > 0.99
+        # the model was sure; the stored label now disagrees with it: worth a maintainer's look
+        assert after["uncertainty"] > target["uncertainty"]
         # /v1/check reads the same memory
         check = c.post("/v1/check", json={"request": body["request"], "draft": reply}).json()
         assert "off_topic" in codes(check)

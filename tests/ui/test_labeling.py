@@ -76,3 +76,15 @@ def test_chart_metrics_for_real_card() -> None:
     assert list(headline_metrics(CARD)) == ["ndcg@3", "roc_auc", "top1", "grade_accuracy", "flags.macro_f1"]
     rows = metrics_long({"a": CARD}, ["flags.min_f1"], "ru")
     assert rows == [{"metric": "F1 меток (худшая)", "model": "a", "value": 0.49}]
+
+
+def test_label_order_puts_unlabeled_uncertain_replies_first():
+    from ui.labeling import label_order
+
+    results = [{"id": "a", "rank": 1, "uncertainty": 0.1}, {"id": "b", "rank": 2, "uncertainty": 0.9},
+               {"id": "c", "rank": 3, "uncertainty": 0.95}, {"id": "d", "rank": 4}]
+    labels = {"c": {"relevance": 0}}
+    assert [r["id"] for r in label_order(results, labels, useful_first=False)] == ["a", "b", "c", "d"]
+    # c is the most uncertain but already labeled; d (an older service without the field) counts as certain
+    assert [r["id"] for r in label_order(results, labels, useful_first=True)] == ["b", "a", "d", "c"]
+    assert label_order([], {}, useful_first=True) == []

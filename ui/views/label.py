@@ -15,6 +15,7 @@ from ui.labeling import (
     headline_metrics,
     is_older,
     items,
+    label_order,
     labels_by_reply,
     metric_label,
     metrics_long,
@@ -110,7 +111,10 @@ def _labeling_tab(lg: str) -> None:
             replies = {str(r.get("id")): r for r in items(screening.get("replies"), "replies")}
             labels = labels_by_reply(screening)
             st.caption(t("card_legend", lg))
-            for result in sorted(items(screening.get("results"), "results"), key=lambda r: r.get("rank") or 0):
+            useful_first = st.radio(t("label_order", lg), [False, True], horizontal=True, key="lbl_order",
+                                    help=t("label_order_help", lg),
+                                    format_func=lambda v: t("label_order_useful" if v else "label_order_rank", lg))
+            for result in label_order(items(screening.get("results"), "results"), labels, bool(useful_first)):
                 rid = str(result.get("id"))
                 _label_reply(sid, result, replies.get(rid, {}), labels.get(rid), lg)
     st.divider()
@@ -129,7 +133,11 @@ def _examples_table(lg: str) -> None:
         st.info(t("examples_empty", lg), icon=":material/inbox:")
         return
     total = listing.get("total", len(rows)) if isinstance(listing, dict) else len(rows)
-    st.caption(t("examples_count", lg, n=total))
+    since = listing.get("since_active_model") if isinstance(listing, dict) else None
+    caption = t("examples_count", lg, n=total)
+    if isinstance(since, int):
+        caption += " · " + t("examples_since_active", lg, n=since)
+    st.caption(caption)
     frame = pd.DataFrame(
         [
             {
