@@ -34,7 +34,8 @@ class MemorySync:
         self.settings = settings
         self.db = db
         self._lock = threading.Lock()
-        self._built_for: tuple[Any, tuple[int, str]] | None = None  # (screener, revision) of the snapshot
+        # (screener, labels revision) last built or tried: rebuilt only when one of them changes
+        self._attempted: tuple[Any, tuple[int, str]] | None = None
         self.error: str | None = None
         self.last_build_seconds = 0.0
 
@@ -44,16 +45,17 @@ class MemorySync:
             return
         with self._lock:
             current = revision(self.db)
-            if not force and self._built_for is not None and self._built_for[0] is screener \
-                    and self._built_for[1] == current and screener.memory is not None:
-                return
+            attempt = (screener, current)
+            if not force and self._attempted is not None and self._attempted[0] is screener \
+                    and self._attempted[1] == current:
+                return  # built for exactly this, or failed for exactly this: wait for a change, do not spin
+            self._attempted = attempt
             try:
                 screener.memory = self._build(screener)
-                self._built_for = (screener, current)
                 self.error = None
             except Exception as exc:  # noqa: BLE001 - a broken label must not stop screening
                 self.error = f"{type(exc).__name__}: {exc}"
-                log.exception("label memory rebuild failed")
+                log.exception("label memory rebuild failed; screening goes on with the previous memory")
 
     def _build(self, screener: Any) -> Any:
         import time
