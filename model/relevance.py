@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from model.features import FEATURE_INDEX
-from model.memory import Neighbours, blend_flags, blend_grades
+from model.memory import MEMORY_FLAGS, Neighbours, blend_flags, blend_grades
 from model.types import FLAG_CODES
 
 GRADES = np.arange(4)
@@ -75,14 +75,16 @@ class GradeClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The most likely grade, kept consistent with `relevant` (never 'relevant' with grade 1)."""
-        proba = self.predict_proba(X)
-        relevant = proba[:, 2:].sum(axis=1) > 0.5
-        high = 2 + proba[:, 2:].argmax(axis=1)
-        low = proba[:, :2].argmax(axis=1)
-        return np.where(relevant, high, low)
+        return grades_from_proba(self.predict_proba(X))
 
     def score_samples(self, X: np.ndarray) -> np.ndarray:
         return self.predict_proba(X) @ GRADES / 3.0
+
+
+def grades_from_proba(proba: np.ndarray) -> np.ndarray:
+    """The most likely grade on the side of 2 that P(grade >= 2) is on."""
+    relevant = proba[:, 2:].sum(axis=1) > 0.5
+    return np.where(relevant, 2 + proba[:, 2:].argmax(axis=1), proba[:, :2].argmax(axis=1))
 
 
 STACKED_COLUMNS = 2  # P(relevant) and the expected grade, appended by with_grade_features
@@ -296,10 +298,8 @@ def predict_outputs(grade: GradeClassifier, flags: FlagClassifier, X: np.ndarray
         proba = blend_grades(proba, neighbours, prior)
         decision = blend_flags(decision, neighbours, prior)
     decided = decision >= 0.5
-    scores = proba @ GRADES / 3.0
-    relevant = proba[:, 2:].sum(axis=1) > 0.5
-    grades = np.where(relevant, 2 + proba[:, 2:].argmax(axis=1), proba[:, :2].argmax(axis=1))
-    scores, grades, relevant = reconcile(proba, scores, grades, decided[:, FLAG_CODES.index("off_topic")])
+    scores, grades, relevant = reconcile(proba, proba @ GRADES / 3.0, grades_from_proba(proba),
+                                         decided[:, FLAG_CODES.index("off_topic")])
     uncertainty = label_priority(proba, decision, model_proba, model_decision, neighbours)
     return Outputs(proba, scores, grades, relevant, decided, neighbours, uncertainty)
 
@@ -317,7 +317,7 @@ def label_priority(proba: np.ndarray, decision: np.ndarray, model_proba: np.ndar
     doubts.append((1.0 - np.abs(2.0 * decision[:, learned] - 1.0)).clip(0.0, 1.0).max(axis=1))
     if neighbours is not None:
         near = neighbours.weight > 0
-        judged = [FLAG_CODES.index(code) for code in ("off_topic", "generic_pitch")]
+        judged = [FLAG_CODES.index(code) for code in MEMORY_FLAGS]
         flag_gap = np.abs(neighbours.flag_rate[:, judged] - (model_decision[:, judged] >= 0.5)).max(axis=1)
         grade_gap = np.abs(neighbours.grade_proba @ GRADES - model_proba @ GRADES) / 3.0
         doubts.append(np.where(near, np.maximum(flag_gap, grade_gap), 0.0))

@@ -295,7 +295,7 @@ def _adapt(data: Path, base: Optional[Path], ks: str, n_eval: int, seeds: int, o
     from training.adapt import AdaptConfig, adaptation_curve, markdown_table, write_curve
     from replyscreen.wiring import feature_store, memory_config
     from training.dataset import DatasetError, load_threads
-    from training.train import featurize
+    from training.featureset import featurize, fit_models
 
     settings = get_settings()
     try:
@@ -316,8 +316,6 @@ def _adapt(data: Path, base: Optional[Path], ks: str, n_eval: int, seeds: int, o
     base_features = featurize(base_threads, featurizer, store=store)
     config = AdaptConfig(ks=k_values, n_eval=n_eval, seeds=tuple(range(seeds)), example_weight=settings.example_weight,
                          memory=memory_config(settings))
-    from training.featureset import fit_models
-
     base_model = fit_models(base_features)
     reports = {}
     for name, threads in sets.items():

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -62,20 +61,20 @@ class MemorySync:
 
         import numpy as np
 
-        from model.memory import LabelMemory, MemoryConfig, MemoryItem
+        from model.memory import LabelMemory, MemoryItem
         from model.relevance import scale_features
         from service.repositories import labeled_threads
         from training.dataset import DatasetError, thread_from_dict
-        from training.feature_store import FeatureStore
+        from replyscreen.wiring import feature_store, memory_config
 
         started = time.monotonic()
         s = self.settings
-        config = MemoryConfig(k=s.memory_k, threshold=s.memory_threshold, prior=s.memory_prior)
+        config = memory_config(s)
 
         grouped = labeled_threads(self.db)
         newest = sorted((row.updated_at, row.id) for _, members in grouped for row in members)
         keep = {example_id for _, example_id in newest[-s.memory_max_items:]} if s.memory_max_items else set()
-        store = FeatureStore(Path(s.feature_store_dir), screener.featurizer)
+        store = feature_store(s, screener.featurizer)
         items, requests, replies, features = [], [], [], []
         for data, members in grouped:
             if not any(row.id in keep for row in members):

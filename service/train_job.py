@@ -56,11 +56,15 @@ class Progress:
 STORED_PREFIX = "stored:"
 
 
-def load_training_threads(db: Database, settings: Settings, params: dict[str, Any]) -> list[Any]:
-    """The bundled samples and the stored examples (a stored thread named like a sample is renamed, not dropped)."""
+def load_training_threads(db: Database, settings: Settings, params: dict[str, Any]) -> tuple[list[Any], set[str]]:
+    """The bundled samples and the stored examples, and the ids of the stored (community) threads among them.
+
+    A stored thread named like a sample is renamed, not dropped.
+    """
     from training.dataset import load_threads
 
     threads: list[Any] = []
+    community: set[str] = set()
     if params.get("include_samples", True) and Path(settings.samples_dir).exists():
         threads.extend(load_threads(Path(settings.samples_dir)))
     if params.get("include_examples", True):
@@ -72,16 +76,10 @@ def load_training_threads(db: Database, settings: Settings, params: dict[str, An
                 stored = load_threads(path)
             sample_ids = {t.id for t in threads}
             # a community's thread may reuse a sample's id ("be01"): it is another thread, never dropped
-            threads.extend(replace(t, id=f"{STORED_PREFIX}{t.id}") if t.id in sample_ids else t for t in stored)
-    return threads
-
-
-def _sample_ids(settings: Settings, params: dict[str, Any]) -> list[str]:
-    from training.dataset import load_threads
-
-    if not params.get("include_samples", True) or not Path(settings.samples_dir).exists():
-        return []
-    return [t.id for t in load_threads(Path(settings.samples_dir))]
+            stored = [replace(t, id=f"{STORED_PREFIX}{t.id}") if t.id in sample_ids else t for t in stored]
+            threads.extend(stored)
+            community = {t.id for t in stored}
+    return threads, community
 
 
 def run(job_id: str, settings: Settings) -> int:
@@ -90,26 +88,18 @@ def run(job_id: str, settings: Settings) -> int:
         job = repositories.get_job(db, job_id)
         repositories.update_job(db, job_id, status="running", started_at=utcnow(), stage="loading data",
                                 progress=0.02, pid=os.getpid())
-        threads = load_training_threads(db, settings, job.params)
+        threads, community = load_training_threads(db, settings, job.params)
         if not threads:
             raise RuntimeError("no training data: no sample threads and no stored examples")
         repositories.update_job(db, job_id, stage=f"loading encoder ({len(threads)} threads)", progress=0.05)
-        from model.encoder import Encoder, EncoderConfig
-        from model.knowledge import load_knowledge
+        from replyscreen.wiring import build_encoder, build_featurizer, feature_store
         from training.artifacts import list_versions, save
         from training.train import train_model
 
-        encoder = Encoder(EncoderConfig(name_or_path=settings.encoder, cache_dir=Path(settings.cache_dir),
-                                        batch_size=settings.encoder_batch_size, dtype=settings.encoder_dtype,
-                                        cache_size=settings.embedding_cache_size))
+        encoder = build_encoder(settings)
         repositories.update_job(db, job_id, stage="training", progress=0.1)
-        from model.features import Featurizer
-        from training.feature_store import FeatureStore
-
-        sample_ids = set(_sample_ids(settings, job.params))
-        weights = {t.id: settings.example_weight for t in threads if t.id not in sample_ids}
-        store = FeatureStore(Path(settings.feature_store_dir),
-                             Featurizer(encoder, knowledge=load_knowledge(settings.patterns_dir)))
+        weights = {thread_id: settings.example_weight for thread_id in community}
+        store = feature_store(settings, build_featurizer(settings, encoder))
         started = time.monotonic()
         trained = train_model(threads, encoder, progress=Progress(db, job_id), store=store, weights=weights)
         trained.card.training["seconds"] = round(time.monotonic() - started, 1)

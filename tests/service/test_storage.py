@@ -202,7 +202,8 @@ def test_training_keeps_a_stored_thread_named_like_a_sample(db: Database, tmp_pa
                                      '"flags": []}]}\n', "utf-8")
     repositories.store_examples(db, [draft("t01", "r1", 3), draft("t02", "r1", 0, ("off_topic",))], owner="k",
                                 idempotency_key=None, request_hash="h")
-    threads = load_training_threads(db, Settings(samples_dir=samples), {})
+    threads, community = load_training_threads(db, Settings(samples_dir=samples), {})
+    assert community == {f"{STORED_PREFIX}t01", "t02"}
     assert sorted(t.id for t in threads) == sorted(["t01", f"{STORED_PREFIX}t01", "t02"])
     stored = next(t for t in threads if t.id == f"{STORED_PREFIX}t01")
     assert stored.request.text == "request t01" and stored.relevance == (3,)
